@@ -1,0 +1,74 @@
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import type { PlannedNode } from "../plan/clusterPlan";
+import type { Role } from "../plan/names";
+import type { NodeUserData } from "../userdata/userData";
+
+export interface NodeGroupArgs {
+    readonly role: Role;
+    readonly nodes: readonly PlannedNode[];
+    readonly userData: ReadonlyMap<string, NodeUserData>;
+    readonly subnetId: pulumi.Input<string>;
+    readonly securityGroupId: pulumi.Input<string>;
+    readonly keyName: pulumi.Input<string>;
+    readonly ami: pulumi.Input<string>;
+    /** Nodes being rebuilt on purpose (npm run replace): they take the current AMI and user data. */
+    readonly rebuild: ReadonlySet<string>;
+    readonly tags: Record<string, string>;
+}
+
+/**
+ * A running node must never be replaced or rebooted by surprise: a newly published AMI or a
+ * user-data change elsewhere in the cluster (one more worker rewrites every /etc/hosts) would
+ * otherwise stop/start or replace every instance at once. So AMI and user data only count when
+ * a node is created, and `npm run replace -- <node>` is the one way to move a node to new ones.
+ */
+export const FROZEN_AFTER_CREATE = ["ami", "userData", "userDataBase64"];
+
+export function instanceOptions(node: PlannedNode, rebuild: ReadonlySet<string>): Pick<pulumi.CustomResourceOptions, "deleteBeforeReplace" | "ignoreChanges"> {
+    return {
+        // The fixed private IP cannot be held by two instances: the old one must go first.
+        deleteBeforeReplace: true,
+        ignoreChanges: rebuild.has(node.name) ? [] : FROZEN_AFTER_CREATE,
+    };
+}
+
+/** One EC2 instance per node of a role, each at its planned private IP. */
+export class NodeGroup extends pulumi.ComponentResource {
+    readonly instances: ReadonlyMap<string, aws.ec2.Instance>;
+
+    constructor(name: string, args: NodeGroupArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("mesos-cluster:nodes:NodeGroup", name, {}, opts);
+        const instances = new Map<string, aws.ec2.Instance>();
+        for (const node of args.nodes) {
+            const userData = args.userData.get(node.name);
+            if (!userData) throw new Error(`no user data rendered for ${node.name}`);
+            instances.set(node.name, new aws.ec2.Instance(`${name}-${node.index}`, {
+                ami: args.ami,
+                instanceType: node.instanceType,
+                subnetId: args.subnetId,
+                privateIp: node.privateIp,
+                vpcSecurityGroupIds: [args.securityGroupId],
+                keyName: args.keyName,
+                userData: userData.userData,
+                userDataBase64: userData.userDataBase64,
+                metadataOptions: {
+                    httpEndpoint: "enabled",
+                    httpTokens: "required", // IMDSv2 only
+                    // Containers sit one hop behind the host; IMDSv2 answers need a limit of 2.
+                    httpPutResponseHopLimit: 2,
+                },
+                rootBlockDevice: {
+                    encrypted: true,
+                    volumeType: "gp3",
+                    volumeSize: node.rootVolumeGiB,
+                    deleteOnTermination: true,
+                },
+                tags: { ...args.tags, Name: node.name, Role: node.role, Fqdn: node.fqdn },
+                volumeTags: { ...args.tags, Name: node.name, Role: node.role },
+            }, { parent: this, ...instanceOptions(node, args.rebuild) }));
+        }
+        this.instances = instances;
+        this.registerOutputs({ instanceIds: [...instances.values()].map((i) => i.id) });
+    }
+}

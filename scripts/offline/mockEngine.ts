@@ -1,0 +1,150 @@
+import * as pulumi from "@pulumi/pulumi";
+import { MockMonitor } from "@pulumi/pulumi/runtime/mocks";
+
+/**
+ * Runs the Pulumi program under the SDK's mocks and records what it registers, with the
+ * resource options the mocks' own newResource() never sees. Used by the offline plan, the
+ * benchmark and the tests alike, so all three look at the same graph.
+ */
+
+// Pulumi's wire form of a secret: { [SIG_KEY]: SECRET_SIG, value }.
+const SIG_KEY = "4dabf18193072939515e22adb298388d";
+const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
+
+// Not in the SDK's typings: resolves once every outstanding registration has completed.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { waitForRPCs } = require("@pulumi/pulumi/runtime/settings") as { waitForRPCs(): Promise<void> };
+
+export interface RegisteredResource {
+    readonly type: string;
+    readonly name: string;
+    readonly urn: string;
+    readonly id: string;
+    readonly custom: boolean;
+    /** Inputs as the program passed them, secrets unwrapped. */
+    readonly inputs: Record<string, any>;
+    /** Inputs as serialized on the wire: secrets still wrapped (check with isSecretValue). */
+    readonly wireInputs: Record<string, any>;
+    readonly parent: string;
+    readonly deleteBeforeReplace: boolean;
+    readonly ignoreChanges: readonly string[];
+    readonly replaceOnChanges: readonly string[];
+    readonly dependsOn: readonly string[];
+}
+
+export interface Evaluation {
+    readonly resources: readonly RegisteredResource[];
+    readonly duplicateUrns: readonly string[];
+    readonly outputs: Record<string, unknown>;
+}
+
+export interface EvaluateOptions {
+    /** Full stack config, keys as `namespace:key`, values as strings (JSON for objects). */
+    readonly config: Record<string, string>;
+    readonly secretKeys?: readonly string[];
+    readonly project?: string;
+    readonly stack?: string;
+    /** Mock ids by resource name; others get `<name>-id`. Lets a test play `--replace`. */
+    readonly ids?: Readonly<Record<string, string>>;
+    /** Imports the program and returns its module exports. */
+    readonly load: () => Promise<Record<string, unknown>>;
+}
+
+export function isSecretValue(value: unknown): boolean {
+    return typeof value === "object" && value !== null && (value as Record<string, unknown>)[SIG_KEY] === SECRET_SIG;
+}
+
+function outputValue<T>(output: pulumi.Output<T>): Promise<T> {
+    return new Promise((resolve) => output.apply((value) => { resolve(value); return value; }));
+}
+
+async function resolveDeep(value: unknown): Promise<unknown> {
+    if (pulumi.Output.isInstance(value)) return resolveDeep(await outputValue(value));
+    if (value instanceof Promise) return resolveDeep(await value);
+    if (Array.isArray(value)) return Promise.all(value.map(resolveDeep));
+    if (value !== null && typeof value === "object") {
+        const entries = await Promise.all(Object.entries(value).map(async ([k, v]) => [k, await resolveDeep(v)] as const));
+        return Object.fromEntries(entries);
+    }
+    return value;
+}
+
+// Computed outputs a real provider would return, for the few properties the program reads back.
+function mockState(type: string, name: string, inputs: Record<string, any>): Record<string, any> {
+    switch (type) {
+        case "aws:ec2/eip:Eip":
+            return { ...inputs, publicIp: "198.51.100.10", allocationId: `eipalloc-${name}` };
+        case "aws:ec2/keyPair:KeyPair":
+            return { ...inputs, keyName: inputs.keyName ?? name };
+        case "aws:ec2/instance:Instance":
+            return { ...inputs, arn: `arn:aws:ec2:::instance/${name}` };
+        default:
+            return { ...inputs };
+    }
+}
+
+let captured: RegisteredResource[] = [];
+let idOverrides: Readonly<Record<string, string>> = {};
+let patched = false;
+
+function patchMonitor(): void {
+    if (patched) return;
+    patched = true;
+    const original = MockMonitor.prototype.registerResource;
+    MockMonitor.prototype.registerResource = async function (this: MockMonitor, req: any, callback: (err: any, res: any) => void) {
+        return original.call(this, req, (err: any, res: any) => {
+            if (!err && res) {
+                const inputs = pulumi.runtime.deserializeProperties(req.getObject());
+                captured.push({
+                    type: req.getType(),
+                    name: req.getName(),
+                    urn: res.getUrn(),
+                    id: res.getId(),
+                    custom: req.getCustom(),
+                    inputs,
+                    wireInputs: req.getObject()?.toJavaScript() ?? {},
+                    parent: req.getParent(),
+                    deleteBeforeReplace: req.getDeletebeforereplace(),
+                    ignoreChanges: req.getIgnorechangesList(),
+                    replaceOnChanges: req.getReplaceonchangesList(),
+                    dependsOn: req.getDependenciesList(),
+                });
+            }
+            callback(err, res);
+        });
+    };
+}
+
+/** Evaluates the program once under mocks (preview=false, so Outputs resolve). */
+export async function evaluateProgram(options: EvaluateOptions): Promise<Evaluation> {
+    patchMonitor();
+    captured = [];
+    idOverrides = options.ids ?? {};
+    pulumi.runtime.setAllConfig(options.config, [...(options.secretKeys ?? [])]);
+    await pulumi.runtime.setMocks(
+        {
+            newResource: (args) => ({
+                id: args.custom ? idOverrides[args.name] ?? `${args.name}-id` : undefined,
+                state: mockState(args.type, args.name, args.inputs),
+            }),
+            call: (args) => {
+                if (args.token === "aws:ec2/getAmi:getAmi") return { id: "ami-0mock0ubuntu2404", imageId: "ami-0mock0ubuntu2404" };
+                return args.inputs;
+            },
+        },
+        options.project ?? "mesos-cluster",
+        options.stack ?? "dev",
+        false,
+    );
+    const exports = await options.load();
+    const outputs: Record<string, unknown> = {};
+    for (const [key, value] of Object.entries(exports)) {
+        if (key === "default" || key === "__esModule") continue;
+        outputs[key] = await resolveDeep(value);
+    }
+    await waitForRPCs();
+    const resources = [...captured];
+    const seen = new Set<string>();
+    const duplicateUrns = resources.map((r) => r.urn).filter((urn) => (seen.has(urn) ? true : (seen.add(urn), false)));
+    return { resources, duplicateUrns, outputs };
+}

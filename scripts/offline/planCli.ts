@@ -1,0 +1,169 @@
+import * as fs from "fs";
+import * as path from "path";
+import { parseArgs } from "util";
+import { decodeUserData } from "../../components/userdata/encode";
+import { evaluateProgram, Evaluation, RegisteredResource } from "./mockEngine";
+import { readStackConfig, stackFile } from "./stackConfig";
+
+const PROJECT_ROOT = path.resolve(__dirname, "..", "..");
+const INSTANCE = "aws:ec2/instance:Instance";
+
+const USAGE = `usage: npm run plan -- [--stack NAME | --config FILE] [--json] [--out DIR]
+
+Evaluates the Pulumi program offline, under Pulumi mocks, and prints the cluster it would build.
+  --stack NAME   read Pulumi.NAME.yaml (default: dev)
+  --config FILE  read FILE, in the Pulumi.<stack>.yaml format, instead
+  --json         print one JSON object instead of the table
+  --out DIR      write each node's user data to DIR/cloud-config/<name>.yaml`;
+
+export interface PlanNode {
+    readonly name: string;
+    readonly role: string;
+    readonly fqdn: string;
+    readonly privateIp: string;
+    readonly instanceType: string;
+    readonly userDataBytes: number;
+    readonly userDataGzip: boolean;
+}
+
+export interface PlanReport {
+    readonly nodes: PlanNode[];
+    readonly mesosQuorum: number;
+    readonly exhibitorStaticEnsemble: string;
+    readonly resources: { type: string; name: string }[];
+}
+
+export function nodeFromInstance(resource: RegisteredResource): PlanNode & { userDataText: string } {
+    const { inputs } = resource;
+    const gzip = inputs.userDataBase64 !== undefined;
+    return {
+        name: inputs.tags.Name,
+        role: inputs.tags.Role,
+        fqdn: inputs.tags.Fqdn,
+        privateIp: inputs.privateIp,
+        instanceType: inputs.instanceType,
+        userDataBytes: gzip ? Buffer.from(inputs.userDataBase64, "base64").length : Buffer.byteLength(inputs.userData, "utf8"),
+        userDataGzip: gzip,
+        userDataText: decodeUserData(inputs),
+    };
+}
+
+export function buildReport(evaluation: Evaluation): PlanReport {
+    const nodes = evaluation.resources.filter((r) => r.type === INSTANCE).map(nodeFromInstance);
+    return {
+        nodes: nodes.map(({ userDataText: _text, ...node }) => node),
+        mesosQuorum: evaluation.outputs.mesosQuorum as number,
+        exhibitorStaticEnsemble: evaluation.outputs.exhibitorStaticEnsemble as string,
+        resources: evaluation.resources.map((r) => ({ type: r.type, name: r.name })),
+    };
+}
+
+function table(rows: string[][]): string {
+    const widths = rows[0].map((_, col) => Math.max(...rows.map((row) => row[col].length)));
+    return rows.map((row) => row.map((cell, col) => cell.padEnd(widths[col])).join("  ").trimEnd()).join("\n");
+}
+
+export function formatReport(report: PlanReport, source: string, outputs: Record<string, unknown>): string {
+    const masters = report.nodes.filter((n) => n.role === "master").length;
+    const byType = new Map<string, number>();
+    for (const r of report.resources) byType.set(r.type, (byType.get(r.type) ?? 0) + 1);
+    const nodeRows = [
+        ["NAME", "ROLE", "FQDN", "PRIVATE IP", "TYPE", "USER DATA"],
+        ...report.nodes.map((n) => [n.name, n.role, n.fqdn, n.privateIp, n.instanceType, `${n.userDataBytes} B${n.userDataGzip ? " gzip" : ""}`]),
+    ];
+    return [
+        `Plan of ${source} (offline, under Pulumi mocks: nothing was created)`,
+        "",
+        table(nodeRows),
+        "",
+        `Mesos quorum:              ${report.mesosQuorum} of ${masters} masters`,
+        `Exhibitor static ensemble: ${report.exhibitorStaticEnsemble}`,
+        `Mesos:                     ${outputs.mesosUrl}`,
+        `Marathon:                  ${outputs.marathonUrl}`,
+        "",
+        `Resources: ${report.resources.length}`,
+        ...[...byType].sort(([a], [b]) => a.localeCompare(b)).map(([type, count]) => `  ${String(count).padStart(4)}  ${type}`),
+    ].join("\n");
+}
+
+export function writeOut(dir: string, evaluation: Evaluation): string[] {
+    const written: string[] = [];
+    const cloudConfigDir = path.join(dir, "cloud-config");
+    fs.mkdirSync(cloudConfigDir, { recursive: true });
+    for (const node of evaluation.resources.filter((r) => r.type === INSTANCE).map(nodeFromInstance)) {
+        const file = path.join(cloudConfigDir, `${node.name}.yaml`);
+        fs.writeFileSync(file, node.userDataText);
+        written.push(file);
+    }
+    return written;
+}
+
+export async function main(argv: string[]): Promise<number> {
+    let args;
+    try {
+        args = parseArgs({
+            args: argv,
+            options: {
+                stack: { type: "string" },
+                config: { type: "string" },
+                json: { type: "boolean", default: false },
+                out: { type: "string" },
+                help: { type: "boolean", short: "h", default: false },
+            },
+            strict: true,
+            allowPositionals: false,
+        }).values;
+    } catch (err) {
+        console.error(`error: ${(err as Error).message}\n${USAGE}`);
+        return 2;
+    }
+    if (args.help) {
+        console.log(USAGE);
+        return 0;
+    }
+    if (args.stack !== undefined && args.config !== undefined) {
+        console.error(`error: --stack and --config exclude each other\n${USAGE}`);
+        return 2;
+    }
+    const stack = args.stack ?? "dev";
+    const file = args.config !== undefined ? path.resolve(args.config) : stackFile(PROJECT_ROOT, stack);
+    let stackConfig;
+    try {
+        stackConfig = readStackConfig(file);
+    } catch (err) {
+        console.error(`error: ${(err as Error).message}`);
+        return 1;
+    }
+    for (const key of stackConfig.placeholders) {
+        console.error(`note: ${key} is encrypted or unset; the offline plan uses a placeholder`);
+    }
+
+    let evaluation: Evaluation;
+    try {
+        evaluation = await evaluateProgram({
+            config: stackConfig.config,
+            secretKeys: stackConfig.secretKeys,
+            stack: args.config !== undefined ? path.basename(file).replace(/^Pulumi\.|\.ya?ml$/g, "") : stack,
+            load: async () => require(path.join(PROJECT_ROOT, "index.ts")),
+        });
+    } catch (err) {
+        const lines = (err as { lines?: readonly string[] }).lines;
+        if (lines) {
+            for (const line of lines) console.error(`error: ${line}`);
+            return 1;
+        }
+        throw err;
+    }
+    if (evaluation.duplicateUrns.length > 0) {
+        console.error(`error: duplicate resource URNs: ${evaluation.duplicateUrns.join(", ")}`);
+        return 1;
+    }
+
+    const report = buildReport(evaluation);
+    if (args.out !== undefined) {
+        const written = writeOut(path.resolve(args.out), evaluation);
+        console.error(`wrote ${written.length} files under ${path.resolve(args.out)}`);
+    }
+    console.log(args.json ? JSON.stringify(report, null, 2) : formatReport(report, path.relative(process.cwd(), file) || file, evaluation.outputs));
+    return 0;
+}

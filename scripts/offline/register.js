@@ -1,0 +1,38 @@
+"use strict";
+// The Pulumi CLI's nodejs runtime (@pulumi/pulumi/cmd/run/run.js) registers ts-node before it
+// loads a TypeScript program: the project's own ts-node if installed, else the SDK's vendored
+// ts-node@7.0.1; the project's `typescript`; the project's tsconfig.json; type-checking on
+// unless tsconfig says noCheck. We repeat that here with the SDK's own helpers, so a program
+// that plans offline also starts under `pulumi up` (a tsconfig tsc accepts can still fail there).
+const path = require("path");
+
+function registerTypeScriptLikePulumi(projectRoot = path.resolve(__dirname, "..", "..")) {
+    process.chdir(projectRoot);
+    const tsutils = require("@pulumi/pulumi/tsutils");
+    // semver as the SDK itself resolves it.
+    const semver = require(require.resolve("semver", { paths: [path.dirname(require.resolve("@pulumi/pulumi/package.json"))] }));
+    const tsConfigPath = "tsconfig.json";
+    const compilerOptions = tsutils.loadTypeScriptCompilerOptions(tsConfigPath);
+    const transpileOnlyEnv = process.env.PULUMI_NODEJS_TRANSPILE_ONLY;
+    const transpileOnly = transpileOnlyEnv ? transpileOnlyEnv === "true" : compilerOptions.noCheck;
+    const { tsnodeRequire, typescriptRequire } = tsutils.typeScriptRequireStrings();
+    const ts = require(typescriptRequire);
+    const tsVersion = semver.parse(ts.version);
+    const useNodeNext = tsVersion && tsVersion.compare(new semver.SemVer("4.7.0")) >= 0;
+    require(tsnodeRequire).register({
+        compiler: typescriptRequire,
+        transpileOnly,
+        project: tsConfigPath,
+        skipProject: false,
+        compilerOptions: {
+            target: "ES2020",
+            module: useNodeNext ? "nodenext" : "commonjs",
+            moduleResolution: useNodeNext ? "nodenext" : "node",
+            sourceMap: "true",
+            ...compilerOptions,
+        },
+    });
+    return { tsnodeRequire, typescriptRequire, typescriptVersion: ts.version };
+}
+
+module.exports = { registerTypeScriptLikePulumi };
