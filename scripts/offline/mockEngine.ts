@@ -136,7 +136,14 @@ export async function evaluateProgram(options: EvaluateOptions): Promise<Evaluat
         options.stack ?? "dev",
         false,
     );
-    const exports = await options.load();
+    let exports: Record<string, unknown>;
+    try {
+        exports = await options.load();
+    } catch (err) {
+        // Tells a caller how far the program got: a config error must come before any resource.
+        if (err !== null && typeof err === "object") Object.assign(err, { resourcesRegistered: captured.length });
+        throw err;
+    }
     const outputs: Record<string, unknown> = {};
     for (const [key, value] of Object.entries(exports)) {
         if (key === "default" || key === "__esModule") continue;

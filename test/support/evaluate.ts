@@ -1,0 +1,25 @@
+import { vi } from "vitest";
+import { evaluateProgram, Evaluation, RegisteredResource } from "../../scripts/offline/mockEngine";
+import { devStackConfig } from "./devConfig";
+
+/** Evaluates index.ts afresh under mocks (a new module graph each time, so config re-reads). */
+export async function evaluateStack(options: { config?: Record<string, string>; ids?: Record<string, string> } = {}): Promise<Evaluation> {
+    const stack = devStackConfig();
+    vi.resetModules();
+    return evaluateProgram({
+        config: options.config ?? stack.config,
+        secretKeys: stack.secretKeys,
+        ids: options.ids,
+        load: () => import("../../index") as Promise<Record<string, unknown>>,
+    });
+}
+
+export function ofType(evaluation: Evaluation, type: string): RegisteredResource[] {
+    return evaluation.resources.filter((r) => r.type === type);
+}
+
+export function byName(evaluation: Evaluation, name: string): RegisteredResource {
+    const found = evaluation.resources.find((r) => r.name === name);
+    if (!found) throw new Error(`no resource named ${name}`);
+    return found;
+}
