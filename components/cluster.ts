@@ -4,6 +4,7 @@ import type { LoadedCluster } from "./config/load";
 import { ClusterNetwork } from "./network/network";
 import { NodeGroup } from "./nodes/nodeGroup";
 import { nodesOfRole } from "./plan/clusterPlan";
+import { PostSteps } from "./poststeps/postSteps";
 import { ROLES } from "./plan/names";
 import { ClusterSecurityGroups } from "./security/securityGroups";
 
@@ -20,6 +21,7 @@ export class MesosCluster extends pulumi.ComponentResource {
     readonly borderPublicIp: pulumi.Output<string>;
     readonly instances: ReadonlyMap<string, aws.ec2.Instance>;
     readonly nodes: readonly NodeRow[];
+    readonly postSteps: PostSteps;
 
     constructor(name: string, cluster: LoadedCluster, opts?: pulumi.ComponentResourceOptions) {
         super("mesos-cluster:index:MesosCluster", name, {}, opts);
@@ -81,6 +83,14 @@ export class MesosCluster extends pulumi.ComponentResource {
             privateIp: node.privateIp,
             instanceId: instances.get(node.name)!.id,
         }));
+        // Last: the post-steps need every instance and the jump host's address.
+        this.postSteps = new PostSteps(name, {
+            plan,
+            instances,
+            borderPublicIp: borderIp.publicIp,
+            sshUser: config.sshUser,
+            sshPrivateKey: cluster.sshPrivateKey,
+        }, parent);
         this.registerOutputs({ borderPublicIp: this.borderPublicIp });
     }
 }

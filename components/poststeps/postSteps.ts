@@ -1,0 +1,53 @@
+import * as command from "@pulumi/command";
+import * as pulumi from "@pulumi/pulumi";
+import type { ClusterPlan } from "../plan/clusterPlan";
+import { planPostSteps } from "./plan";
+
+export interface PostStepsArgs {
+    readonly plan: ClusterPlan;
+    /** Every node's instance, by node name: master ids are the triggers, each node's own instance must exist first. */
+    readonly instances: ReadonlyMap<string, pulumi.CustomResource & { readonly id: pulumi.Output<string> }>;
+    /** The jump host: every SSH connection goes through the border's public address. */
+    readonly borderPublicIp: pulumi.Input<string>;
+    readonly sshUser: string;
+    readonly sshPrivateKey: pulumi.Input<string>;
+}
+
+/**
+ * The master-replacement post-steps as remote commands. Each carries every master's instance
+ * id as triggers: replacing any master changes them, and @pulumi/command replaces (re-runs) a
+ * command whose triggers change. No delete scripts: on replacement they would run against the
+ * new host at the same IP.
+ */
+export class PostSteps extends pulumi.ComponentResource {
+    readonly commands: ReadonlyMap<string, command.remote.Command>;
+
+    constructor(name: string, args: PostStepsArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("mesos-cluster:poststeps:PostSteps", name, {}, opts);
+        const instanceOf = (node: string) => {
+            const instance = args.instances.get(node);
+            if (!instance) throw new Error(`PostSteps: no instance for ${node}`);
+            return instance;
+        };
+        const proxy = { host: args.borderPublicIp, user: args.sshUser, privateKey: args.sshPrivateKey };
+        const commands = new Map<string, command.remote.Command>();
+        for (const spec of planPostSteps(args.plan, name)) {
+            const after = spec.dependsOn.map((dependency) => {
+                const resource = commands.get(dependency);
+                if (!resource) throw new Error(`PostSteps: ${spec.name} depends on ${dependency}, which is not planned before it`);
+                return resource;
+            });
+            commands.set(spec.name, new command.remote.Command(spec.name, {
+                connection: { host: spec.host, user: args.sshUser, privateKey: args.sshPrivateKey, proxy },
+                create: spec.script,
+                triggers: spec.triggerNodes.map((node) => instanceOf(node).id),
+            }, {
+                parent: this,
+                // The node's own instance: a worker's arp-purge must not dial before it exists.
+                dependsOn: [...after, instanceOf(spec.node)],
+            }));
+        }
+        this.commands = commands;
+        this.registerOutputs({ commands: [...commands.keys()] });
+    }
+}

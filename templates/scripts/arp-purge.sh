@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# Post-step "arp-purge" (seed 000 step 3: `arp -d master-1` on every node). A replaced master
+# keeps its IP but gets a new MAC; until the old neighbour entry ages out, this node keeps
+# sending to the dead MAC. Flushing the entries makes the kernel ask again at once.
+set -euo pipefail
+
+usage() {
+    cat <<'USAGE'
+usage: arp-purge.sh IP...
+
+Deletes this node's neighbour (ARP) entries for each IP, on every interface, so the next
+packet to it resolves the current MAC. Permanent (static) entries are left alone.
+Idempotent: an IP without an entry is reported and skipped.
+USAGE
+}
+
+log() { printf '%s arp-purge: %s\n' "$(date -u +%H:%M:%S)" "$*"; }
+die() { printf '%s arp-purge: error: %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; exit 1; }
+
+is_ipv4() {
+    local IFS=. octet
+    local -a octets
+    [[ $1 =~ ^[0-9]{1,3}(\.[0-9]{1,3}){3}$ ]] || return 1
+    read -r -a octets <<<"$1"
+    for octet in "${octets[@]}"; do ((10#$octet <= 255)) || return 1; done
+}
+
+main() {
+    local -a ips=()
+    while (($# > 0)); do
+        case "$1" in
+            -h | --help) usage; return 0 ;;
+            -*) usage >&2; die "unknown option: $1" ;;
+            *) is_ipv4 "$1" || die "not an IPv4 address: $1"; ips+=("$1"); shift ;;
+        esac
+    done
+    ((${#ips[@]} > 0)) || { usage >&2; die "no IP given"; }
+    command -v ip >/dev/null || die "ip (iproute2) is not installed on this node"
+
+    local address before after
+    for address in "${ips[@]}"; do
+        before=$(ip neigh show to "$address") || die "cannot read the neighbour table"
+        if [[ -z $before ]]; then
+            log "$address: no neighbour entry; nothing to purge"
+            continue
+        fi
+        log "$address: purging ${before//$'\n'/; }"
+        # `flush to` covers every interface, unlike `del`, which needs the device.
+        ip neigh flush to "$address" || die "$address: ip neigh flush failed"
+        after=$(ip neigh show to "$address" nud all) || true
+        if [[ -n $after && $after != *FAILED* && $after != *INCOMPLETE* && $after != *PERMANENT* ]]; then
+            # Traffic may have re-learned it in between: fine if it is the current MAC, which
+            # is the point. Report it rather than fail.
+            log "$address: re-learned already: $after"
+        else
+            log "$address: purged"
+        fi
+    done
+}
+
+main "$@"

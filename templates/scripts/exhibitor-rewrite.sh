@@ -1,0 +1,147 @@
+#!/usr/bin/env bash
+# Post-step "exhibitor-rewrite" (seed 001: write EXHIBITOR_STATICENSEMBLE on every master,
+# rolling restart one master at a time, wait for the ensemble to settle after each). The
+# commands run this on one master after another; this script does one master's turn.
+set -euo pipefail
+
+DEFAULT_FILE=/etc/mesos-cluster/exhibitor
+DEFAULT_UNIT=zookeeper.service
+
+usage() {
+    cat <<USAGE
+usage: exhibitor-rewrite.sh [--file PATH] [--unit UNIT] [--port PORT] [--timeout SECONDS] ENSEMBLE
+
+Makes PATH hold exactly
+  EXHIBITOR_BACKEND=STATIC
+  EXHIBITOR_STATICENSEMBLE=ENSEMBLE
+restarts UNIT only if that changed the file, and then waits until the local ZooKeeper serves
+and every member of ENSEMBLE serves with exactly one leader (also when nothing changed: a
+replaced master's ZooKeeper must have joined before the next master's turn).
+  ENSEMBLE           id:ip,... e.g. 1:10.136.64.11,2:10.136.64.12,3:10.136.64.13
+  --file PATH        the env file (default $DEFAULT_FILE)
+  --unit UNIT        the unit that reads it (default $DEFAULT_UNIT)
+  --port PORT        ZooKeeper client port (default 2181)
+  --timeout SECONDS  give up waiting for the ensemble after this long (default 600)
+
+The first version of PATH ever replaced is kept as PATH.orig (never overwritten later).
+The file is replaced atomically (temporary file + mv). If a run is cut short after the
+write but before the restart, PATH.restart-pending makes the next run restart anyway.
+ZooKeeper is asked with its "srvr" four-letter word over bash's /dev/tcp (no nc needed).
+USAGE
+}
+
+log() { printf '%s exhibitor-rewrite: %s\n' "$(date -u +%H:%M:%S)" "$*"; }
+die() { printf '%s exhibitor-rewrite: error: %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; exit 1; }
+
+# Prints the "Mode:" of the ZooKeeper at host:port (leader, follower, standalone), or nothing
+# when it does not serve. ZooKeeper >= 3.5 whitelists only srvr among the four-letter words.
+zk_mode() {
+    local reply line
+    # shellcheck disable=SC2016 # $1/$2 are expanded by the inner bash, from its arguments.
+    reply=$(timeout 5 bash -c 'exec 3<>"/dev/tcp/$1/$2" && printf srvr >&3 && cat <&3' zk-srvr "$1" "$2" 2>/dev/null) || true
+    while IFS= read -r line; do
+        if [[ $line =~ ^Mode:[[:space:]]*([a-z]+) ]]; then
+            printf '%s\n' "${BASH_REMATCH[1]}"
+            return 0
+        fi
+    done <<<"$reply"
+}
+
+# One line, e.g. "leaders=1 serving=3/3 10.136.64.11=follower 10.136.64.12=leader ...".
+# Settled = every member serves as leader or follower and exactly one leads (a lone member
+# may be standalone).
+ensemble_view() {
+    local port=$1
+    shift
+    local ip mode leaders=0 serving=0 detail=""
+    for ip in "$@"; do
+        mode=$(zk_mode "$ip" "$port")
+        case "$mode" in
+            leader) leaders=$((leaders + 1)); serving=$((serving + 1)) ;;
+            follower) serving=$((serving + 1)) ;;
+            standalone) (($# == 1)) && { leaders=1; serving=1; } ;;
+        esac
+        detail+=" $ip=${mode:-down}"
+    done
+    printf 'leaders=%d serving=%d/%d%s\n' "$leaders" "$serving" "$#" "$detail"
+}
+
+main() {
+    local file=$DEFAULT_FILE unit=$DEFAULT_UNIT port=2181 total=600 ensemble=""
+    while (($# > 0)); do
+        case "$1" in
+            -h | --help) usage; return 0 ;;
+            --file) [[ $# -ge 2 && -n $2 ]] || die "--file needs a path"; file=$2; shift 2 ;;
+            --unit) [[ $# -ge 2 && -n $2 ]] || die "--unit needs a unit name"; unit=$2; shift 2 ;;
+            --port) [[ $# -ge 2 && $2 =~ ^[1-9][0-9]*$ ]] || die "--port needs a port number"; port=$2; shift 2 ;;
+            --timeout) [[ $# -ge 2 && $2 =~ ^[1-9][0-9]*$ ]] || die "--timeout needs a positive number of seconds"; total=$2; shift 2 ;;
+            -*) usage >&2; die "unknown option: $1" ;;
+            *) [[ -z $ensemble ]] || die "one ENSEMBLE only, got a second: $1"; ensemble=$1; shift ;;
+        esac
+    done
+    [[ -n $ensemble ]] || { usage >&2; die "no ENSEMBLE given"; }
+    [[ $ensemble =~ ^[0-9]+:[0-9.]+(,[0-9]+:[0-9.]+)*$ ]] || die "ENSEMBLE is not id:ip,...: $ensemble"
+    local -a members=()
+    local member
+    IFS=, read -r -a members <<<"$ensemble"
+    local -a member_ips=()
+    for member in "${members[@]}"; do member_ips+=("${member#*:}"); done
+
+    local desired
+    desired=$(printf 'EXHIBITOR_BACKEND=STATIC\nEXHIBITOR_STATICENSEMBLE=%s' "$ensemble")
+    local dir pending="$file.restart-pending" changed=no
+    dir=$(dirname -- "$file")
+    mkdir -p -- "$dir"
+
+    if [[ -f $file && "$(<"$file")" == "$desired" ]]; then
+        log "$file already holds ensemble $ensemble"
+    else
+        # Keep the state from before this tool ever touched the file: a later .orig would be
+        # our own output, and the operator rolling back wants the original.
+        if [[ -f $file && ! -e $file.orig ]]; then
+            cp -p -- "$file" "$file.orig"
+            log "backed up the previous $file to $file.orig"
+        fi
+        local tmp
+        tmp=$(mktemp -- "$dir/.exhibitor.XXXXXX")
+        # The restart marker goes first: if we die between the write and the restart, the
+        # file already looks right and only the marker tells the next run to restart.
+        : >"$pending"
+        printf '%s\n' "$desired" >"$tmp"
+        chmod 0644 -- "$tmp"
+        # Same directory, so mv is a rename(2): readers see the old file or the new, never half.
+        mv -f -- "$tmp" "$file"
+        log "wrote $file: ensemble $ensemble"
+        changed=yes
+    fi
+
+    if [[ $changed == no && ! -e $pending ]]; then
+        log "unchanged: $unit not restarted"
+    else
+        log "restarting $unit"
+        systemctl restart "$unit" || die "systemctl restart $unit failed (see: journalctl -u $unit)"
+        rm -f -- "$pending"
+    fi
+
+    local deadline=$((SECONDS + total)) started=$SECONDS mode
+    log "waiting for the local ZooKeeper on 127.0.0.1:$port"
+    while :; do
+        mode=$(zk_mode 127.0.0.1 "$port")
+        [[ $mode =~ ^(leader|follower|standalone)$ ]] && break
+        ((SECONDS < deadline)) || die "the local ZooKeeper does not serve after ${total} s (srvr on 127.0.0.1:$port; see: journalctl -u $unit)"
+        sleep 2
+    done
+    log "local ZooKeeper serves as $mode"
+
+    local view
+    log "waiting for the ensemble ${member_ips[*]} to settle (every member serves, one leader)"
+    while :; do
+        view=$(ensemble_view "$port" "${member_ips[@]}")
+        [[ $view == "leaders=1 serving=${#member_ips[@]}/${#member_ips[@]} "* ]] && break
+        ((SECONDS < deadline)) || die "the ensemble did not settle within ${total} s: $view"
+        sleep 2
+    done
+    log "ensemble settled after $((SECONDS - started)) s: $view"
+}
+
+main "$@"

@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# Post-step "wait-ready" (seed 000 step 4: "a few minutes later I can ssh into master-1 again"
+# and every unit is active). Runs on a master; the later post-steps assume what it checks.
+set -euo pipefail
+
+usage() {
+    cat <<'USAGE'
+usage: wait-ready.sh [--timeout SECONDS] UNIT...
+
+Waits until cloud-init has finished on this node and every UNIT is active.
+  --timeout SECONDS  give up after this long in total (default 1200)
+  UNIT               a systemd unit, e.g. zookeeper.service mesos-master.service
+
+Exit 0 when ready; non-zero with the reason on stderr otherwise.
+USAGE
+}
+
+log() { printf '%s wait-ready: %s\n' "$(date -u +%H:%M:%S)" "$*"; }
+die() { printf '%s wait-ready: error: %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; exit 1; }
+
+main() {
+    local total=1200
+    local -a units=()
+    while (($# > 0)); do
+        case "$1" in
+            -h | --help) usage; return 0 ;;
+            --timeout) [[ $# -ge 2 && $2 =~ ^[1-9][0-9]*$ ]] || { usage >&2; die "--timeout needs a positive number of seconds"; }; total=$2; shift 2 ;;
+            -*) usage >&2; die "unknown option: $1" ;;
+            *) units+=("$1"); shift ;;
+        esac
+    done
+    ((${#units[@]} > 0)) || { usage >&2; die "no units given"; }
+    local deadline=$((SECONDS + total))
+
+    # cloud-init writes the units and the env files they read; a unit that is active before
+    # cloud-init is done may still be running with a half-written configuration.
+    command -v cloud-init >/dev/null || die "cloud-init is not installed on this node"
+    log "waiting for cloud-init to finish (at most ${total} s)"
+    local status=0
+    timeout "$total" cloud-init status --wait >/dev/null || status=$?
+    case "$status" in
+        0) log "cloud-init finished" ;;
+        # cloud-init >= 23.4: 2 = done, with recoverable errors (a deprecated key, say).
+        2) log "cloud-init finished with recoverable errors (see: cloud-init status --long)" ;;
+        124) die "cloud-init still running after ${total} s (see: cloud-init status --long)" ;;
+        *) die "cloud-init failed with status $status (see: cloud-init status --long; /var/log/cloud-init-output.log)" ;;
+    esac
+
+    log "waiting for ${units[*]} to be active"
+    local unit state
+    local -a waiting=()
+    while :; do
+        waiting=()
+        for unit in "${units[@]}"; do
+            state=$(systemctl is-active "$unit" 2>/dev/null) || true
+            [[ $state == active ]] || waiting+=("$unit=${state:-unknown}")
+        done
+        ((${#waiting[@]} == 0)) && break
+        # Units restart on failure (Docker image pulls, ZooKeeper waiting for peers): keep
+        # polling until the deadline rather than failing on the first "failed" seen.
+        ((SECONDS < deadline)) || die "not active after ${total} s: ${waiting[*]} (see: journalctl -u <unit>)"
+        sleep 2
+    done
+    log "ready: ${units[*]} active after ${SECONDS} s"
+}
+
+main "$@"
