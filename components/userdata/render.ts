@@ -1,10 +1,56 @@
 import * as fs from "fs";
 import Handlebars from "handlebars";
 import * as path from "path";
+import type { ClusterConfig } from "../config/schema";
 import type { ClusterPlan, PlannedNode } from "../plan/clusterPlan";
+import { nodeUnits, PATHS, PORTS, roleValues } from "./services";
 
 /** templates/ at the project root; every role template and partial is read from here. */
 export const TEMPLATES_DIR = path.resolve(__dirname, "..", "..", "templates");
+
+/**
+ * A YAML double-quoted scalar holding exactly `value`. JSON's escapes are YAML's, but YAML 1.1
+ * parsers (PyYAML, so cloud-init) also break lines at U+0085/U+2028/U+2029 and refuse DEL and
+ * C1 controls raw: everything outside printable ASCII is therefore written as an escape.
+ */
+export function yamlScalar(value: unknown): string {
+    if (typeof value !== "string") return JSON.stringify(value);
+    return JSON.stringify(value).replace(/[^\x20-\x7e]/gu, (ch) => {
+        const code = ch.codePointAt(0) ?? 0;
+        return code > 0xffff ? `\\U${code.toString(16).padStart(8, "0")}` : `\\u${code.toString(16).padStart(4, "0")}`;
+    });
+}
+
+export function shQuote(value: unknown): string {
+    return `'${String(value).replace(/'/g, `'"'"'`)}'`;
+}
+
+/**
+ * systemd splits ExecStart on whitespace and expands %, $ and quotes: a value placed in a
+ * unit must be one plain word. Config validation already refuses anything else; this is the
+ * backstop that fails the render instead of writing a unit that means something else.
+ */
+const UNIT_WORD = /^[A-Za-z0-9._:/,=@+-]+$/;
+export function unitWord(value: unknown): string {
+    const text = String(value);
+    if (!UNIT_WORD.test(text)) throw new Error(`unsafe value for a systemd unit or hosts file: ${JSON.stringify(text)}`);
+    return text;
+}
+
+function writeFilesItem(filePath: string, content: string, mode: unknown): string {
+    const permissions = typeof mode === "string" ? mode : "0644";
+    return `  - path: ${yamlScalar(filePath)}\n    permissions: ${yamlScalar(permissions)}\n    content: ${yamlScalar(content)}`;
+}
+
+const statics = new Map<string, string>();
+function staticFile(name: string): string {
+    let text = statics.get(name);
+    if (text === undefined) {
+        text = fs.readFileSync(path.join(TEMPLATES_DIR, "files", name), "utf8");
+        statics.set(name, text);
+    }
+    return text;
+}
 
 /**
  * Values reach YAML and shell through these helpers only: the environment never HTML-escapes
@@ -12,11 +58,11 @@ export const TEMPLATES_DIR = path.resolve(__dirname, "..", "..", "templates");
  */
 function createEnvironment(): typeof Handlebars {
     const hbs = Handlebars.create();
-    // JSON strings are valid YAML double-quoted scalars, whatever they contain.
-    hbs.registerHelper("yaml", (value: unknown) => JSON.stringify(value));
+    hbs.registerHelper("yaml", (value: unknown) => yamlScalar(value));
     // POSIX single-quoting: the only character to handle inside '...' is ' itself.
-    hbs.registerHelper("sh", (value: unknown) => `'${String(value).replace(/'/g, `'"'"'`)}'`);
+    hbs.registerHelper("sh", (value: unknown) => shQuote(value));
     hbs.registerHelper("json", (value: unknown) => JSON.stringify(value));
+    hbs.registerHelper("word", (value: unknown) => unitWord(value));
     hbs.registerHelper("eq", (a: unknown, b: unknown) => a === b);
     hbs.registerHelper("join", (values: unknown[], separator: unknown) =>
         values.join(typeof separator === "string" ? separator : ","),
@@ -28,6 +74,16 @@ function createEnvironment(): typeof Handlebars {
             .map((line) => (line.length > 0 ? pad + line : line))
             .join("\n");
     });
+    // {{#file "/path" mode="0755"}}content{{/file}}: one write_files item whose content is a
+    // single quoted scalar, so nothing inside (unit, script, config) can break the YAML.
+    hbs.registerHelper("file", function (this: unknown, filePath: unknown, options: Handlebars.HelperOptions) {
+        return writeFilesItem(String(filePath), options.fn(this), options.hash.mode);
+    });
+    // {{static "/path" "name" mode="0755"}}: templates/files/<name> verbatim, not a template,
+    // so a shell script's own braces never meet handlebars and it is the file shellcheck saw.
+    hbs.registerHelper("static", (filePath: unknown, name: unknown, options: Handlebars.HelperOptions) =>
+        writeFilesItem(String(filePath), staticFile(String(name)), options.hash.mode),
+    );
     for (const dir of ["partials", "units"]) {
         const full = path.join(TEMPLATES_DIR, dir);
         if (!fs.existsSync(full)) continue;
@@ -63,9 +119,20 @@ export interface NodeRenderContext {
     readonly sshUser: string;
     readonly sshPublicKey: string;
     readonly plan: ClusterPlan;
+    /** Image reference per service, defaults overridden by `mesos-cluster:images`. */
+    readonly images: ClusterConfig["images"];
+    /** docker.service then the role's units: enabled by runcmd, listed by clusterstat. */
+    readonly units: readonly string[];
+    /** The same, one per line, as /etc/mesos-cluster/units. */
+    readonly unitsFile: string;
+    readonly paths: typeof PATHS;
+    readonly ports: typeof PORTS;
+    /** Values only one role uses (ZooKeeper env file, scrape targets, marathon URLs...). */
+    readonly role: ReturnType<typeof roleValues>;
 }
 
 export function renderContext(plan: ClusterPlan, node: PlannedNode): NodeRenderContext {
+    const units = nodeUnits(plan, node);
     return {
         cluster: { id: plan.config.clusterId, domain: plan.config.domain },
         node,
@@ -73,6 +140,12 @@ export function renderContext(plan: ClusterPlan, node: PlannedNode): NodeRenderC
         sshUser: plan.config.sshUser,
         sshPublicKey: plan.config.sshPublicKey,
         plan,
+        images: plan.config.images,
+        units,
+        unitsFile: units.map((unit) => `${unit}\n`).join(""),
+        paths: PATHS,
+        ports: PORTS,
+        role: roleValues(plan, node),
     };
 }
 
