@@ -135,7 +135,7 @@ describe("rebuilding a node on purpose", () => {
 
 describe("config errors stop the program before any resource", () => {
     it("throws every error line and registers nothing", async () => {
-        const { devStackConfig } = await import("./support/devConfig");
+        const { devStackConfig } = await import("./support/devConfig.js");
         const config = { ...devStackConfig().config };
         config["mesos-cluster:nodes"] = JSON.stringify({ master: { count: 2 }, quorum: { count: 4 } });
         config["mesos-cluster:preferredLeader"] = "master-5";

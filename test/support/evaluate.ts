@@ -10,7 +10,7 @@ export async function evaluateStack(options: { config?: Record<string, string>; 
         config: options.config ?? stack.config,
         secretKeys: stack.secretKeys,
         ids: options.ids,
-        load: () => import("../../index") as Promise<Record<string, unknown>>,
+        load: () => import("../../index.js") as Promise<Record<string, unknown>>,
     });
 }
 
