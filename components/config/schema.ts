@@ -10,8 +10,15 @@ const INSTANCE_TYPE = /^[a-z][a-z0-9-]*\.[a-z0-9]+$/;
 const AMI_ID = /^ami-[0-9a-f]{8,17}$/;
 const AZ = /^[a-z]{2}(-[a-z]+)+-\d[a-z]$/;
 const REGION = /^[a-z]{2}(-[a-z]+)+-\d$/;
-// Docker reference: [registry/]name[:tag][@digest], no shell or YAML metacharacters.
-const IMAGE = /^[a-z0-9][a-z0-9._\-/:]*(@sha256:[0-9a-f]{64})?$/;
+// Docker reference [registry[:port]/]path:tag or ...@sha256:digest, in the distribution
+// grammar: one word with no shell, YAML or systemd metacharacters (it is placed raw in an
+// ExecStart). A tag or digest is required: an unpinned image would change under a running
+// cluster on the next restart.
+const IMAGE_NAME = "[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*";
+const IMAGE_REGISTRY = "(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?(?:\\.[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)*(?::[0-9]+)?/)?";
+const IMAGE = new RegExp(
+    `^${IMAGE_REGISTRY}${IMAGE_NAME}(?:/${IMAGE_NAME})*(?::[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}(?:@sha256:[0-9a-f]{64})?|@sha256:[0-9a-f]{64})$`,
+);
 const SSH_PUBLIC_KEY = /^(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp(256|384|521)|sk-ssh-ed25519@openssh\.com) [A-Za-z0-9+/]+={0,3}( [A-Za-z0-9@._+-]{1,64})?$/;
 const UNIX_USER = /^[a-z_][a-z0-9_-]{0,31}$/;
 
@@ -33,7 +40,7 @@ const roleNodes = (defaults: { count: number; instanceType: string; rootVolumeGi
 const imagesShape = Object.fromEntries(
     Object.entries(DEFAULT_IMAGES).map(([service, image]) => [
         service,
-        z.string().regex(IMAGE, "is not a plain image reference like name:tag").default(image),
+        z.string().regex(IMAGE, "is not a pinned image reference like name:tag or name@sha256:<digest>").default(image),
     ]),
 ) as { [K in keyof typeof DEFAULT_IMAGES]: z.ZodDefault<z.ZodString> };
 
