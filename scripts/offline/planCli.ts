@@ -2,11 +2,12 @@ import * as fs from "fs";
 import * as path from "path";
 import { parseArgs } from "util";
 import { decodeUserData } from "../../components/userdata/encode";
-import { evaluateProgram, Evaluation, RegisteredResource } from "./mockEngine";
+import { evaluateProgram, Evaluation, isSecretValue, RegisteredResource } from "./mockEngine";
 import { readStackConfig, stackFile } from "./stackConfig";
 
 const PROJECT_ROOT = path.resolve(__dirname, "..", "..");
 const INSTANCE = "aws:ec2/instance:Instance";
+const REMOTE_COMMAND = "command:remote:Command";
 
 const USAGE = `usage: npm run plan -- [--stack NAME | --config FILE] [--json] [--out DIR]
 
@@ -14,7 +15,8 @@ Evaluates the Pulumi program offline, under Pulumi mocks, and prints the cluster
   --stack NAME   read Pulumi.NAME.yaml (default: dev)
   --config FILE  read FILE, in the Pulumi.<stack>.yaml format, instead
   --json         print one JSON object instead of the table
-  --out DIR      write each node's user data to DIR/cloud-config/<name>.yaml`;
+  --out DIR      write each node's user data to DIR/cloud-config/<name>.yaml and each
+                 post-step command's create text to DIR/scripts/<name>.sh`;
 
 export interface PlanNode {
     readonly name: string;
@@ -26,11 +28,24 @@ export interface PlanNode {
     readonly userDataGzip: boolean;
 }
 
+/** A post-step command as the engine would run it; dependsOn and triggers by name. */
+export interface PlanCommand {
+    readonly name: string;
+    /** The node it runs on. */
+    readonly node: string;
+    readonly step: string;
+    /** Nodes whose instance ids are its triggers (replacing one re-runs the command). */
+    readonly triggers: string[];
+    /** Commands that must succeed first. */
+    readonly dependsOn: string[];
+}
+
 export interface PlanReport {
     readonly nodes: PlanNode[];
     readonly mesosQuorum: number;
     readonly exhibitorStaticEnsemble: string;
     readonly resources: { type: string; name: string }[];
+    readonly commands: PlanCommand[];
 }
 
 export function nodeFromInstance(resource: RegisteredResource): PlanNode & { userDataText: string } {
@@ -48,6 +63,47 @@ export function nodeFromInstance(resource: RegisteredResource): PlanNode & { use
     };
 }
 
+const POST_STEP_NAME = /-(wait-ready|arp-purge|exhibitor-rewrite|leader-step-down)-/;
+
+/**
+ * The post-step commands exactly as registered (create text, triggers, dependsOn URNs), with
+ * ids and URNs turned back into node and command names, in an order they can run in: each
+ * after everything it depends on, otherwise in registration order.
+ */
+export function commandsFromEvaluation(evaluation: Evaluation): (PlanCommand & { create: string })[] {
+    const instances = evaluation.resources.filter((r) => r.type === INSTANCE);
+    const nodeById = new Map(instances.map((r) => [r.id, r.inputs.tags.Name as string]));
+    const nodeByIp = new Map(instances.map((r) => [r.inputs.privateIp as string, r.inputs.tags.Name as string]));
+    const commands = evaluation.resources.filter((r) => r.type === REMOTE_COMMAND);
+    const nameByUrn = new Map(commands.map((r) => [r.urn, r.name]));
+    const rows = commands.map((r) => {
+        const step = POST_STEP_NAME.exec(r.name)?.[1];
+        if (!step) throw new Error(`${r.name}: not a post-step command name`);
+        // @pulumi/command marks the whole connection secret (it holds the private key).
+        const connection = isSecretValue(r.inputs.connection) ? r.inputs.connection.value : r.inputs.connection;
+        const sshHost = connection?.host as string | undefined;
+        const node = sshHost === undefined ? undefined : nodeByIp.get(sshHost);
+        if (!node) throw new Error(`${r.name}: connects to ${sshHost}, which is no node's private IP`);
+        return {
+            name: r.name,
+            node,
+            step,
+            triggers: ((r.inputs.triggers ?? []) as string[]).map((id) => nodeById.get(id) ?? id),
+            dependsOn: r.dependsOn.filter((urn) => nameByUrn.has(urn)).map((urn) => nameByUrn.get(urn)!),
+            create: r.inputs.create as string,
+        };
+    });
+    const done = new Set<string>();
+    const ordered: typeof rows = [];
+    while (ordered.length < rows.length) {
+        const next = rows.find((row) => !done.has(row.name) && row.dependsOn.every((d) => done.has(d)));
+        if (!next) throw new Error(`post-step commands depend on each other in a cycle: ${rows.filter((r) => !done.has(r.name)).map((r) => r.name).join(", ")}`);
+        done.add(next.name);
+        ordered.push(next);
+    }
+    return ordered;
+}
+
 export function buildReport(evaluation: Evaluation): PlanReport {
     const nodes = evaluation.resources.filter((r) => r.type === INSTANCE).map(nodeFromInstance);
     return {
@@ -55,12 +111,24 @@ export function buildReport(evaluation: Evaluation): PlanReport {
         mesosQuorum: evaluation.outputs.mesosQuorum as number,
         exhibitorStaticEnsemble: evaluation.outputs.exhibitorStaticEnsemble as string,
         resources: evaluation.resources.map((r) => ({ type: r.type, name: r.name })),
+        commands: commandsFromEvaluation(evaluation).map(({ create: _create, ...command }) => command),
     };
 }
 
 function table(rows: string[][]): string {
     const widths = rows[0].map((_, col) => Math.max(...rows.map((row) => row[col].length)));
     return rows.map((row) => row.map((cell, col) => cell.padEnd(widths[col])).join("  ").trimEnd()).join("\n");
+}
+
+function postStepLines(commands: readonly PlanCommand[]): string[] {
+    if (commands.length === 0) return [];
+    const bySteps = new Map<string, number>();
+    for (const c of commands) bySteps.set(c.step, (bySteps.get(c.step) ?? 0) + 1);
+    return [
+        "",
+        `Post-steps (run again when any of ${[...new Set(commands.flatMap((c) => c.triggers))].join(", ")} is replaced):`,
+        ...[...bySteps].map(([step, count]) => `  ${String(count).padStart(4)}  ${step}`),
+    ];
 }
 
 export function formatReport(report: PlanReport, source: string, outputs: Record<string, unknown>): string {
@@ -83,6 +151,7 @@ export function formatReport(report: PlanReport, source: string, outputs: Record
         "",
         `Resources: ${report.resources.length}`,
         ...[...byType].sort(([a], [b]) => a.localeCompare(b)).map(([type, count]) => `  ${String(count).padStart(4)}  ${type}`),
+        ...postStepLines(report.commands),
     ].join("\n");
 }
 
@@ -93,6 +162,14 @@ export function writeOut(dir: string, evaluation: Evaluation): string[] {
     for (const node of evaluation.resources.filter((r) => r.type === INSTANCE).map(nodeFromInstance)) {
         const file = path.join(cloudConfigDir, `${node.name}.yaml`);
         fs.writeFileSync(file, node.userDataText);
+        written.push(file);
+    }
+    // The lab runs exactly these files over ssh, so they are the create texts byte for byte.
+    const scriptsDir = path.join(dir, "scripts");
+    fs.mkdirSync(scriptsDir, { recursive: true });
+    for (const command of commandsFromEvaluation(evaluation)) {
+        const file = path.join(scriptsDir, `${command.name}.sh`);
+        fs.writeFileSync(file, command.create, { mode: 0o755 });
         written.push(file);
     }
     return written;
