@@ -1,0 +1,217 @@
+import * as fs from "fs";
+import * as net from "net";
+import * as os from "os";
+import * as path from "path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { SCRIPTS_DIR } from "../components/poststeps/plan";
+import { commands, evaluateDev, run } from "./helpers/postSteps";
+
+// The scripts' own logic, run here with stand-ins on PATH for what only a node has (systemctl,
+// cloud-init, sudo, ip, and curl answering as Mesos/Marathon would). The lab runs them for real.
+
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "poststeps-run-"));
+let shimCount = 0;
+
+/** A directory of executable stand-ins, put first on PATH. */
+function shims(files: Record<string, string>): NodeJS.ProcessEnv {
+    const dir = path.join(tmp, `bin-${shimCount++}`);
+    fs.mkdirSync(dir);
+    for (const [name, body] of Object.entries(files)) fs.writeFileSync(path.join(dir, name), `#!/usr/bin/env bash\n${body}\n`, { mode: 0o755 });
+    return { ...process.env, PATH: `${dir}:${process.env.PATH}` };
+}
+
+const script = (name: string) => path.join(SCRIPTS_DIR, name);
+
+describe("exhibitor-rewrite.sh against a temporary env file", () => {
+    let zk: net.Server;
+    let port = 0;
+    const dir = path.join(tmp, "etc");
+    const file = path.join(dir, "exhibitor");
+    const log = path.join(tmp, "systemctl.log");
+    let env: NodeJS.ProcessEnv;
+
+    beforeAll(async () => {
+        // A one-member ZooKeeper answering srvr, as 3.5+ does (then closes).
+        zk = net.createServer((socket) => socket.once("data", (data) => socket.end(data.toString() === "srvr" ? "Zookeeper version: 3.8\nMode: standalone\n" : "")));
+        await new Promise<void>((resolve) => zk.listen(0, "127.0.0.1", resolve));
+        port = (zk.address() as net.AddressInfo).port;
+        env = shims({ systemctl: `echo "$*" >> ${log}; [[ ! -e ${tmp}/systemctl-fails ]]` });
+        fs.mkdirSync(dir, { recursive: true });
+        fs.writeFileSync(file, "EXHIBITOR_BACKEND=ZK\nZK_CONFIG_CONNECT=10.10.0.249:2181\n");
+    });
+    afterAll(() => zk.close());
+
+    const rewrite = (ensemble: string, ...extra: string[]) =>
+        run("bash", [script("exhibitor-rewrite.sh"), "--file", file, "--port", String(port), "--timeout", "5", ...extra, ensemble], { env });
+    const restarts = () => (fs.existsSync(log) ? fs.readFileSync(log, "utf8").split("\n").filter(Boolean) : []);
+
+    it("backs up the original, replaces the file by rename and restarts ZooKeeper once", async () => {
+        const inodeBefore = fs.statSync(file).ino;
+        const first = await rewrite("1:127.0.0.1");
+        expect(first.stderr).toBe("");
+        expect(first.code).toBe(0);
+        expect(fs.readFileSync(file, "utf8")).toBe("EXHIBITOR_BACKEND=STATIC\nEXHIBITOR_STATICENSEMBLE=1:127.0.0.1\n");
+        expect(fs.readFileSync(`${file}.orig`, "utf8")).toBe("EXHIBITOR_BACKEND=ZK\nZK_CONFIG_CONNECT=10.10.0.249:2181\n");
+        // A new inode: written beside and renamed over, never rewritten in place.
+        expect(fs.statSync(file).ino).not.toBe(inodeBefore);
+        expect(fs.readdirSync(dir).sort()).toEqual(["exhibitor", "exhibitor.orig"]);
+        expect(restarts()).toEqual(["restart zookeeper.service"]);
+        expect(first.stdout).toMatch(/ensemble settled after \d+ s: leaders=1 serving=1\/1 127\.0\.0\.1=standalone/);
+    });
+
+    it("does not restart when the content is already right, and still checks the ensemble", async () => {
+        const again = await rewrite("1:127.0.0.1");
+        expect(again.code).toBe(0);
+        expect(again.stdout).toContain("unchanged: zookeeper.service not restarted");
+        expect(again.stdout).toContain("ensemble settled");
+        expect(restarts()).toHaveLength(1);
+    });
+
+    it("keeps the first backup when the ensemble changes again", async () => {
+        const changed = await rewrite("1:127.0.0.1", "--unit", "zk-test.service");
+        expect(changed.code).toBe(0); // same content, other unit: nothing to do
+        fs.writeFileSync(file, "EXHIBITOR_BACKEND=STATIC\nEXHIBITOR_STATICENSEMBLE=1:10.0.0.1\n");
+        const later = await rewrite("1:127.0.0.1");
+        expect(later.code).toBe(0);
+        expect(fs.readFileSync(`${file}.orig`, "utf8")).toContain("EXHIBITOR_BACKEND=ZK");
+        expect(restarts()).toHaveLength(2);
+    });
+
+    it("fails with the reason, and restarts on the next run, when the restart fails after the write", async () => {
+        fs.writeFileSync(file, "stale\n");
+        fs.writeFileSync(path.join(tmp, "systemctl-fails"), "");
+        const failed = await rewrite("1:127.0.0.1");
+        expect(failed.code).not.toBe(0);
+        expect(failed.stderr).toMatch(/error: systemctl restart zookeeper.service failed/);
+        expect(fs.existsSync(`${file}.restart-pending`)).toBe(true);
+        fs.rmSync(path.join(tmp, "systemctl-fails"));
+        const retried = await rewrite("1:127.0.0.1");
+        expect(retried.code).toBe(0);
+        expect(retried.stdout).toContain("restarting zookeeper.service");
+        expect(fs.existsSync(`${file}.restart-pending`)).toBe(false);
+    });
+
+    it("gives up, bounded, when a member does not serve", async () => {
+        const stuck = await rewrite("1:127.0.0.1,2:127.0.0.2");
+        expect(stuck.code).not.toBe(0);
+        expect(stuck.stderr).toMatch(/the ensemble did not settle within 5 s: leaders=0 serving=0\/2 127\.0\.0\.1=standalone 127\.0\.0\.2=down/);
+    });
+
+    it("refuses a malformed ensemble and prints usage on --help", async () => {
+        expect((await rewrite("10.0.0.1,10.0.0.2")).stderr).toMatch(/ENSEMBLE is not id:ip/);
+        const help = await run("bash", [script("exhibitor-rewrite.sh"), "--help"]);
+        expect(help.code).toBe(0);
+        expect(help.stdout).toContain("default /etc/mesos-cluster/exhibitor");
+    });
+});
+
+// Mesos and Marathon as seen through curl: a contender queue per service, the head leads.
+// Restarting mesos-master or DELETE /v2/leader sends the leader to the back, as ZooKeeper's
+// leader election (oldest contender wins) and Marathon's abdication do.
+function leaderWorld(mesosQueue: string[], marathonQueue: string[]) {
+    const state = fs.mkdtempSync(path.join(tmp, "world-"));
+    fs.writeFileSync(path.join(state, "mesos"), mesosQueue.map((m) => `${m}\n`).join(""));
+    fs.writeFileSync(path.join(state, "marathon"), marathonQueue.map((m) => `${m}\n`).join(""));
+    const rotate = (service: string) => `{ head=$(head -n1 ${state}/${service}); tail -n +2 ${state}/${service} > ${state}/t; echo "$head" >> ${state}/t; mv ${state}/t ${state}/${service}; echo "$head" >> ${state}/${service}.stepped; }`;
+    const env = shims({
+        sudo: `[[ $1 == -n ]] && shift; exec "$@"`,
+        systemctl: `[[ "$*" == "restart mesos-master.service" ]] && ${rotate("mesos")}; true`,
+        curl: [
+            `url=\${*: -1}; leader_m=$(head -n1 ${state}/mesos); leader_a=$(head -n1 ${state}/marathon)`,
+            `case "$*" in`,
+            `  *"-X DELETE"*) ${rotate("marathon")}; echo '{"message":"Leadership abdicated"}' ;;`,
+            `  *"-sI"*) if [[ -n $leader_m ]]; then printf 'HTTP/1.1 307 Temporary Redirect\\r\\nLocation: //%s.cell-1.dc-1.demo.lan:5050\\r\\n\\r\\n' "$leader_m"; else printf 'HTTP/1.1 503 Service Unavailable\\r\\n\\r\\n'; fi ;;`,
+            `  *"/v2/leader"*) if [[ -n $leader_a ]]; then printf '{"leader":"%s.cell-1.dc-1.demo.lan:8080"}\\n200' "$leader_a"; else printf '{"message":"There is no leader"}\\n404'; fi ;;`,
+            `  *) echo "unexpected curl $*" >&2; exit 7 ;;`,
+            `esac`,
+        ].join("\n"),
+    });
+    const stepped = (service: string) => {
+        const f = path.join(state, `${service}.stepped`);
+        return fs.existsSync(f) ? fs.readFileSync(f, "utf8").split("\n").filter(Boolean) : [];
+    };
+    return { env, stepped };
+}
+
+describe("leader-step-down.sh: the dev stack's generated commands in order", () => {
+    it("moves both leaders from master-3 back to master-1 in hops, as seed 000 step 5 did by hand", async () => {
+        const dev = await evaluateDev();
+        const chain = commands(dev).filter((c) => c.name.includes("-leader-step-down-"));
+        expect(chain.map((c) => c.name.replace("cell-1-leader-step-down-", ""))).toEqual(["r1-master-1", "r1-master-2", "r1-master-3", "r2-master-1", "r2-master-2", "r2-master-3", "verify"]);
+        // After master-1 was replaced: master-3 leads, the new master-1 joined last.
+        const world = leaderWorld(["master-3", "master-2", "master-1"], ["master-3", "master-1", "master-2"]);
+        const output: string[] = [];
+        for (const command of chain) {
+            // The exact create text, as the remote shell would run it.
+            const result = await run("sh", ["-c", command.inputs.create], { env: world.env });
+            expect(result.stderr, command.name).toBe("");
+            expect(result.code, command.name).toBe(0);
+            output.push(result.stdout);
+        }
+        expect(world.stepped("mesos")).toEqual(["master-3", "master-2"]);
+        expect(world.stepped("marathon")).toEqual(["master-3"]);
+        const text = output.join("");
+        expect(text).toMatch(/mesos leader: master-3 -> master-2 after \d+\.\d s/);
+        expect(text).toMatch(/mesos leader: master-2 -> master-1 after \d+\.\d s/);
+        expect(text).toMatch(/marathon leader: master-3 -> master-1 after \d+\.\d s/);
+        expect(output.at(-1)).toMatch(/mesos leader: master-1, marathon leader: master-1: the preferred master leads/);
+    });
+});
+
+describe("leader-step-down.sh refuses to act", () => {
+    const args = ["--preferred", "master-1", "--domain", "cell-1.dc-1.demo.lan", "--timeout", "2", "master-1=10.136.64.11", "master-2=10.136.64.12", "master-3=10.136.64.13"];
+
+    it("while there is no Mesos leader", async () => {
+        const world = leaderWorld([], ["master-3"]);
+        const result = await run("bash", [script("leader-step-down.sh"), "--self", "master-3", ...args], { env: world.env });
+        expect(result.code).not.toBe(0);
+        expect(result.stderr).toMatch(/mesos: no leader after 2 s \(master-1:none master-2:none master-3:none\); refusing to act without one/);
+        expect(world.stepped("mesos")).toEqual([]);
+    });
+
+    it("and verify fails naming the current leaders", async () => {
+        const world = leaderWorld(["master-2"], ["master-3"]);
+        const result = await run("bash", [script("leader-step-down.sh"), "--verify", ...args], { env: world.env });
+        expect(result.code).not.toBe(0);
+        expect(result.stderr).toMatch(/expected master-1 to lead, after 2 s: mesos leader: master-2 .*marathon leader: master-3/);
+    });
+
+    it("leaves a leader alone when it runs on another master", async () => {
+        const world = leaderWorld(["master-2", "master-1"], ["master-1"]);
+        const result = await run("bash", [script("leader-step-down.sh"), "--self", "master-3", ...args], { env: world.env });
+        expect(result.code).toBe(0);
+        expect(result.stdout).toContain("mesos leader is master-2, not this master (master-3): nothing to do here");
+        expect(result.stdout).toContain("marathon leader is master-1, the preferred master: nothing to do");
+        expect(world.stepped("mesos")).toEqual([]);
+    });
+});
+
+describe("wait-ready.sh and arp-purge.sh", () => {
+    it("runs the dev wait-ready create text: cloud-init done, every unit active", async () => {
+        const dev = await evaluateDev();
+        const create = commands(dev).find((c) => c.name === "cell-1-wait-ready-master-1")!.inputs.create;
+        const env = shims({ sudo: `[[ $1 == -n ]] && shift; exec "$@"`, "cloud-init": "exit 0", systemctl: `[[ $1 == is-active ]] && echo active` });
+        const result = await run("sh", ["-c", create], { env });
+        expect(result.code, result.stderr).toBe(0);
+        expect(result.stdout).toMatch(/ready: zookeeper.service mesos-master.service marathon.service mesos-dns.service active/);
+    });
+
+    it("fails naming the units that are not active, within its deadline", async () => {
+        const env = shims({ "cloud-init": "exit 0", systemctl: `[[ $2 == marathon.service ]] && { echo failed; exit 3; }; echo active` });
+        const result = await run("bash", [script("wait-ready.sh"), "--timeout", "2", "zookeeper.service", "marathon.service"], { env });
+        expect(result.code).not.toBe(0);
+        expect(result.stderr).toMatch(/not active after 2 s: marathon.service=failed/);
+    });
+
+    it("purges only the entries that exist, on every interface", async () => {
+        const log = path.join(tmp, "ip.log");
+        const env = shims({
+            ip: `echo "$*" >> ${log}; if [[ "$*" == "neigh show to 10.136.64.11" ]]; then echo "10.136.64.11 dev eth0 lladdr 06:5f:d8:1e:5f:a9 STALE"; fi; true`,
+        });
+        const result = await run("bash", [script("arp-purge.sh"), "10.136.64.11", "10.136.64.12"], { env });
+        expect(result.code, result.stderr).toBe(0);
+        expect(fs.readFileSync(log, "utf8").split("\n").filter((l) => l.includes("flush"))).toEqual(["neigh flush to 10.136.64.11"]);
+        expect(result.stdout).toContain("10.136.64.12: no neighbour entry; nothing to purge");
+        expect((await run("bash", [script("arp-purge.sh"), "10.136.64.300"], { env })).stderr).toMatch(/not an IPv4 address: 10.136.64.300/);
+    });
+});
