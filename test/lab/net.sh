@@ -1,0 +1,116 @@
+#!/usr/bin/env bash
+# Namespace plumbing for the lab (test/lab/lab.js drives it). Every namespace is named
+# "$LAB_PREFIX-*"; the bridge lives in its own "switch" namespace and each node's veth is
+# created straight into the switch and the node, so the root namespace gets no interface,
+# address or route. The only trace on the host: empty mount-point directories, listed in
+# $LAB_DIR/mountpoints and removed by `cleanup`.
+#
+#   net.sh cleanup                             kill every lab process, delete every lab netns
+#   net.sh switch-up                           the switch namespace and its bridge
+#   net.sh node-up NAME IP/PREFIX MAC VPC      a node namespace on the bridge
+#   net.sh node-start NAME NODE_DIR            the node's supervisor in its own mount+UTS ns
+#   net.sh node-down NAME                      kill the node's processes, delete its netns
+#   net.sh link NAME up|down [VPC]             the node's eth0 (and its VPC route when up)
+set -euo pipefail
+
+PREFIX=${LAB_PREFIX:-mclab}
+LAB_DIR=${LAB_DIR:?LAB_DIR must be set}
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+SW="$PREFIX-sw"
+MOUNTPOINTS=(/etc/mesos-cluster /run/mesos-cluster /run/lab-node /var/lib/zookeeper /run/sshd)
+
+die() { echo "net.sh: $*" >&2; exit 1; }
+
+kill_ns() { # every process whose network namespace is $1
+    local ns=$1 pids i
+    for i in 1 2 3 4 5 6 7 8 9 10; do
+        pids=$(ip netns pids "$ns" 2>/dev/null || true)
+        [ -n "$pids" ] || return 0
+        # shellcheck disable=SC2086 # one pid per word
+        kill -9 $pids 2>/dev/null || true
+        sleep 0.2
+        [ "$i" -lt 10 ] || die "processes of $ns survive SIGKILL: $pids"
+    done
+}
+
+cmd_cleanup() {
+    local ns
+    for ns in $(ip netns list | awk '{print $1}' | grep -E "^$PREFIX-" || true); do
+        kill_ns "$ns"
+        ip netns del "$ns" || die "cannot delete namespace $ns"
+    done
+    if [ -f "$LAB_DIR/mountpoints" ]; then
+        while read -r dir; do
+            if [ -n "$dir" ]; then rmdir "$dir" 2>/dev/null || true; fi
+        done <"$LAB_DIR/mountpoints"
+        rm -f "$LAB_DIR/mountpoints"
+    fi
+}
+
+cmd_mountpoints() {
+    local dir
+    mkdir -p "$LAB_DIR"
+    for dir in "${MOUNTPOINTS[@]}"; do
+        if [ ! -d "$dir" ]; then
+            mkdir -p "$dir"
+            echo "$dir" >>"$LAB_DIR/mountpoints"
+        fi
+    done
+}
+
+cmd_switch_up() {
+    cmd_mountpoints
+    ip netns add "$SW"
+    ip -n "$SW" link set lo up
+    ip netns exec "$SW" sysctl -qw net.ipv6.conf.all.disable_ipv6=1
+    ip -n "$SW" link add br0 type bridge
+    ip -n "$SW" link set br0 up
+}
+
+cmd_node_up() {
+    local name=$1 cidr=$2 mac=$3 vpc=$4 ns="$PREFIX-$1"
+    ip netns add "$ns"
+    ip -n "$ns" link set lo up
+    ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1
+    ip -n "$SW" link add "v-$name" type veth peer name eth0 netns "$ns"
+    ip -n "$ns" link set eth0 address "$mac"
+    ip -n "$SW" link set "v-$name" master br0 up
+    ip -n "$ns" addr add "$cidr" dev eth0
+    ip -n "$ns" link set eth0 up
+    # One L2 segment stands in for the VPC router: the other subnet is on-link.
+    ip -n "$ns" route replace "$vpc" dev eth0
+}
+
+cmd_node_start() {
+    local name=$1 dir=$2 ns="$PREFIX-$1"
+    setsid ip netns exec "$ns" unshare --mount --uts --propagation private -- \
+        bash "$HERE/node-init.sh" "$name" "$dir" "$HERE" </dev/null >>"$dir/node/log/init.log" 2>&1 &
+    echo $! >"$dir/init.pid"
+}
+
+cmd_node_down() {
+    local ns="$PREFIX-$1"
+    ip netns list | awk '{print $1}' | grep -qx "$ns" || die "no namespace $ns"
+    kill_ns "$ns"
+    ip netns del "$ns"
+}
+
+cmd_link() { # NAME up|down [VPC]: taking eth0 down drops its routes; up puts the VPC one back
+    ip -n "$PREFIX-$1" link set eth0 "$2"
+    if [ "$2" = up ] && [ -n "${3:-}" ]; then
+        ip -n "$PREFIX-$1" route replace "$3" dev eth0
+    fi
+}
+
+verb=${1:-}
+[ -n "$verb" ] || die "usage: net.sh cleanup|switch-up|node-up|node-start|node-down|link ..."
+shift
+case "$verb" in
+    cleanup) cmd_cleanup ;;
+    switch-up) cmd_switch_up ;;
+    node-up) [ $# -eq 4 ] || die "usage: node-up NAME IP/PREFIX MAC VPC"; cmd_node_up "$@" ;;
+    node-start) [ $# -eq 2 ] || die "usage: node-start NAME NODE_DIR"; cmd_node_start "$@" ;;
+    node-down) [ $# -eq 1 ] || die "usage: node-down NAME"; cmd_node_down "$@" ;;
+    link) [ $# -ge 2 ] || die "usage: link NAME up|down [VPC]"; cmd_link "$@" ;;
+    *) die "unknown verb $verb" ;;
+esac

@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# PID 1 of a lab node, in spirit: runs inside the node's network namespace and its own mount
+# and UTS namespaces (net.sh node-start), gives the node its own files and name, then becomes
+# the node's supervisor. Bind mounts (NODE_DIR is the node's directory under .lab/nodes):
+#   /etc/mesos-cluster   <- NODE_DIR/etc-mesos-cluster  (the Exhibitor env file)
+#   /var/lib/zookeeper   <- NODE_DIR/zk-data
+#   /run/mesos-cluster   <- NODE_DIR/run-mesos-cluster  (zoo.cfg written by the launcher)
+#   /run/lab-node        <- NODE_DIR/node               (units, supervisor socket, sshd keys, logs)
+#   /etc/hosts           <- NODE_DIR/hosts
+#   /usr/local/sbin      <- test/lab/shims, read-only   (systemctl, cloud-init, sudo; first on PATH)
+set -euo pipefail
+name=$1 dir=$2 lab=$3
+
+hostname "$name"
+bind() { mount --bind "$1" "$2"; }
+bind "$dir/etc-mesos-cluster" /etc/mesos-cluster
+bind "$dir/zk-data" /var/lib/zookeeper
+bind "$dir/run-mesos-cluster" /run/mesos-cluster
+bind "$dir/node" /run/lab-node
+bind "$dir/hosts" /etc/hosts
+bind "$lab/shims" /usr/local/sbin
+mount -o remount,bind,ro /usr/local/sbin
+exec /usr/bin/python3 "$lab/supervisor.py" /run/lab-node
