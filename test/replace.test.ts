@@ -1,0 +1,85 @@
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { beforeAll, describe, expect, it } from "vitest";
+import { PROJECT_ROOT, run } from "./helpers/postSteps";
+
+// `npm run replace` end to end: a fresh node process, the program planned offline, and a
+// stand-in `pulumi` on PATH where the CLI matters.
+
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "replace-cli-"));
+const MASTER_1_URN = "urn:pulumi:dev::mesos-cluster::mesos-cluster:index:MesosCluster$mesos-cluster:nodes:NodeGroup$aws:ec2/instance:Instance::cell-1-master-1";
+const urnOf = (n: string) => MASTER_1_URN.replace(/master-1$/, n);
+
+/** PATH without any pulumi, or with a stand-in answering `version`, `stack export` and `up`. */
+function pathWith(pulumi?: { masterStates: Record<string, string> }): NodeJS.ProcessEnv {
+    const dir = fs.mkdtempSync(path.join(tmp, "bin-"));
+    if (pulumi) {
+        const resources = Object.entries(pulumi.masterStates).map(([node, instanceState]) => ({ urn: urnOf(node), type: "aws:ec2/instance:Instance", outputs: { instanceState } }));
+        fs.writeFileSync(path.join(dir, "export.json"), JSON.stringify({ version: 3, deployment: { resources } }));
+        fs.writeFileSync(path.join(dir, "pulumi"), [
+            "#!/usr/bin/env bash",
+            `case "$1" in`,
+            `  version) echo v3.200.0 ;;`,
+            `  stack) cat ${dir}/export.json ;;`,
+            `  up) printf '%s\\n' "REBUILD=$MESOS_CLUSTER_REBUILD" "$@" > ${dir}/up.args ;;`,
+            `esac`,
+        ].join("\n"), { mode: 0o755 });
+    }
+    return { ...process.env, PATH: `${dir}:/usr/bin:/bin`, MESOS_CLUSTER_REBUILD: "" };
+}
+
+const replace = (env: NodeJS.ProcessEnv, ...args: string[]) =>
+    run(process.execPath, [path.join(PROJECT_ROOT, "scripts", "replace.js"), ...args], { env, cwd: PROJECT_ROOT, timeoutMs: 120_000 });
+
+describe("npm run replace", () => {
+    let noCli: NodeJS.ProcessEnv;
+    beforeAll(() => {
+        noCli = pathWith();
+    });
+
+    it("--dry-run prints the targeted up for master-1 with the engine's URN and the rebuild variable", async () => {
+        const result = await replace(noCli, "master-1", "--dry-run", "--", "--yes");
+        expect(result.code, result.stderr).toBe(0);
+        expect(result.stdout.trim()).toBe(`MESOS_CLUSTER_REBUILD=master-1 pulumi up --replace '${MASTER_1_URN}' --stack dev --yes`);
+        expect(result.stderr).toMatch(/could not check whether another master is down/);
+    });
+
+    it("refuses an unknown node and lists the valid names", async () => {
+        const result = await replace(noCli, "master-4", "--dry-run");
+        expect(result.code).toBe(1);
+        expect(result.stdout).toBe("");
+        expect(result.stderr).toContain('"master-4" is not a node of stack dev; valid names: border-1, quorum-1, quorum-2, quorum-3, master-1, master-2, master-3, worker-1, worker-2, worker-3');
+    });
+
+    it("says the pulumi CLI is needed when there is none and no --dry-run", async () => {
+        const result = await replace(noCli, "worker-2");
+        expect(result.code).toBe(1);
+        expect(result.stderr).toMatch(/the pulumi CLI is needed to replace a node/);
+    });
+
+    it("checks the stack state, then runs pulumi up --replace with MESOS_CLUSTER_REBUILD set", async () => {
+        const env = pathWith({ masterStates: { "master-1": "running", "master-2": "running", "master-3": "running" } });
+        const result = await replace(env, "master-1", "--", "--yes");
+        expect(result.code, result.stderr).toBe(0);
+        expect(result.stderr).toMatch(/every other master is running according to the stack state/);
+        const upArgs = fs.readFileSync(path.join(env.PATH!.split(":")[0], "up.args"), "utf8").trim().split("\n");
+        expect(upArgs).toEqual(["REBUILD=master-1", "up", "--replace", MASTER_1_URN, "--stack", "dev", "--yes"]);
+    });
+
+    it("warns with seed 002's rule before replacing a master while another is down", async () => {
+        const env = pathWith({ masterStates: { "master-1": "running", "master-2": "stopped", "master-3": "running" } });
+        const result = await replace(env, "master-1", "--dry-run");
+        expect(result.code).toBe(0);
+        expect(result.stderr).toMatch(/warning: replacing master-1 while another master is down: master-2 \(instanceState stopped\)/);
+        expect(result.stderr).toMatch(/the quorum is LOST/);
+        expect(result.stderr).toMatch(/never lose the quorum; and a replaced master may start with an empty log only if the old one can never come back/);
+    });
+
+    it("refuses a node the stack state does not hold", async () => {
+        const env = pathWith({ masterStates: { "master-2": "running", "master-3": "running" } });
+        const result = await replace(env, "master-1", "--dry-run");
+        expect(result.code).toBe(1);
+        expect(result.stderr).toContain(`${MASTER_1_URN} is not in the state of stack dev`);
+    });
+});
