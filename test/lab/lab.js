@@ -224,7 +224,7 @@ class Lab {
             "    GlobalKnownHostsFile /dev/null",
             "    StrictHostKeyChecking yes",
             "    BatchMode yes",
-            "    ConnectTimeout 15",
+            "    ConnectTimeout 30",
             "    ServerAliveInterval 5",
             "    ServerAliveCountMax 6",
             "    LogLevel ERROR",
@@ -554,6 +554,8 @@ async function replay(lab) {
     const results = await lab.runCommands(lab.plan.commands, { label: "replay" });
     const postMs = Date.now() - tPost;
     const failed = results.filter((r) => r.code !== 0);
+    const purgedOld = results.filter((r) => r.cmd.step === "arp-purge" && new RegExp(`purging ${m1.privateIp.replace(/\./g, "\\.")} .*${MAC_OLD}`).test(r.out)).map((r) => r.cmd.node);
+    say(`the ARP purge removed master-1's old MAC on: ${purgedOld.join(", ") || "no host"}`);
     check("every post-step command succeeds", failed.length === 0, failed.map((r) => `${r.cmd.name}: ${r.skipped ? "skipped" : lastError(r.out)}`).join("; ") || `${results.length} commands in ${secs(postMs)} s`);
 
     section("checks after the replay");

@@ -74,6 +74,18 @@ cmd_node_up() {
     ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1
     ip -n "$SW" link add "v-$name" type veth peer name eth0 netns "$ns"
     ip -n "$ns" link set eth0 address "$mac"
+    # AWS-like neighbour caches (LAB_ARP=linux turns this off):
+    # - a VPC has no L2 broadcast, so a host never rewrites an entry it holds from someone
+    #   else's ARP request (on a plain bridge the new master's first ARP broadcast fixes every
+    #   cache within a second and hides what seed 000 saw); an ARP request addressed to the
+    #   host itself, or a reply to its own query, still updates it;
+    # - a replacement takes minutes on EC2, longer than an entry stays REACHABLE (15-45 s), so
+    #   the old MAC is STALE by the time the new instance answers: the lab, which replaces a
+    #   master in seconds, keeps entries REACHABLE for 2.5-7.5 s instead.
+    if [ "${LAB_ARP:-aws}" = aws ]; then
+        ip netns exec "$ns" sysctl -qw net.ipv4.neigh.eth0.locktime=8640000
+        ip netns exec "$ns" sysctl -qw net.ipv4.neigh.eth0.base_reachable_time_ms=5000
+    fi
     ip -n "$SW" link set "v-$name" master br0 up
     ip -n "$ns" addr add "$cidr" dev eth0
     ip -n "$ns" link set eth0 up
