@@ -186,6 +186,42 @@ describe("leader-step-down.sh refuses to act", () => {
     });
 });
 
+describe("exhibitor-rewrite.sh when a peer is down", () => {
+    // Members on 127.0.0.1 (this node, a follower) and 127.0.0.2 (the leader); 127.0.0.3 is down.
+    const servers: net.Server[] = [];
+    let port = 0;
+    const answer = (mode: string) => (socket: net.Socket) => socket.once("data", () => socket.end(`Zookeeper version: 3.8\nMode: ${mode}\n`));
+    beforeAll(async () => {
+        const self = net.createServer(answer("follower"));
+        await new Promise<void>((resolve) => self.listen(0, "127.0.0.1", resolve));
+        port = (self.address() as net.AddressInfo).port;
+        const leader = net.createServer(answer("leader"));
+        await new Promise<void>((resolve) => leader.listen(port, "127.0.0.2", resolve));
+        servers.push(self, leader);
+    });
+    afterAll(() => servers.forEach((s) => s.close()));
+
+    it("refuses to restart a member when that would leave the ensemble below its quorum, leaving the new file and a pending restart", async () => {
+        const dir = fs.mkdtempSync(path.join(tmp, "peer-down-"));
+        const file = path.join(dir, "exhibitor");
+        fs.writeFileSync(file, "EXHIBITOR_BACKEND=STATIC\nEXHIBITOR_STATICENSEMBLE=1:127.0.0.1,2:127.0.0.2\n");
+        const log = path.join(dir, "systemctl.log");
+        const env = shims({ systemctl: `echo "$*" >> ${log}` });
+        const started = Date.now();
+        const result = await run("bash", [script("exhibitor-rewrite.sh"), "--file", file, "--port", String(port), "--timeout", "6", "1:127.0.0.1,2:127.0.0.2,3:127.0.0.3"], { env });
+        expect(result.code).not.toBe(0);
+        expect(result.stderr).toMatch(/not restarting: 1 of 3 members would serve, below the quorum of 2 \(leaders=1 serving=2\/3 127\.0\.0\.1=follower 127\.0\.0\.2=leader 127\.0\.0\.3=down\)/);
+        // Waits for the peer within its bound (6 s here), then refuses.
+        expect(Date.now() - started).toBeGreaterThanOrEqual(5_000);
+        expect(Date.now() - started).toBeLessThan(20_000);
+        expect(fs.existsSync(log)).toBe(false); // nothing restarted
+        // The file is whole (old or new, never half) and the next run still owes the restart.
+        expect(fs.readFileSync(file, "utf8")).toBe("EXHIBITOR_BACKEND=STATIC\nEXHIBITOR_STATICENSEMBLE=1:127.0.0.1,2:127.0.0.2,3:127.0.0.3\n");
+        expect(fs.existsSync(`${file}.restart-pending`)).toBe(true);
+        expect(fs.readdirSync(dir).filter((f) => f.startsWith(".exhibitor."))).toEqual([]);
+    });
+});
+
 describe("wait-ready.sh and arp-purge.sh", () => {
     it("runs the dev wait-ready create text: cloud-init done, every unit active", async () => {
         const dev = await evaluateDev();

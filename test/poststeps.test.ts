@@ -61,14 +61,17 @@ describe("post-step commands of the dev stack", () => {
         }
     });
 
-    it("chains wait-ready -> arp-purge (parallel) -> exhibitor-rewrite one by one -> step-down rounds -> verify", () => {
+    it("chains border arp-purge -> wait-ready -> arp-purge (parallel) -> exhibitor-rewrite one by one -> step-down rounds -> verify", () => {
         const plan = commandsFromEvaluation(dev);
         const order = plan.map((c) => c.name);
         const byName = new Map(plan.map((c) => [c.name, c]));
         const waitReady = order.filter((n) => n.includes("-wait-ready-"));
         const arp = order.filter((n) => n.includes("-arp-purge-"));
-        for (const name of waitReady) expect(byName.get(name)!.dependsOn).toEqual([]);
-        for (const name of arp) expect(byName.get(name)!.dependsOn.sort()).toEqual([...waitReady].sort());
+        // The jump host's own cache first: every dial to the new master goes through it.
+        expect(order[0]).toBe("cell-1-arp-purge-border-1");
+        expect(byName.get("cell-1-arp-purge-border-1")!.dependsOn).toEqual([]);
+        for (const name of waitReady) expect(byName.get(name)!.dependsOn).toEqual(["cell-1-arp-purge-border-1"]);
+        for (const name of arp.filter((n) => !n.endsWith("-border-1"))) expect(byName.get(name)!.dependsOn.sort()).toEqual([...waitReady].sort());
         expect(byName.get("cell-1-exhibitor-rewrite-master-1")!.dependsOn.sort()).toEqual([...arp].sort());
         const chain = [
             "cell-1-exhibitor-rewrite-master-1",

@@ -115,22 +115,33 @@ export function planPostSteps(plan: ClusterPlan, prefix: string = plan.config.cl
         return spec;
     };
 
+    const arpPurge = (node: PlannedNode, dependsOn: string[]): string | undefined => {
+        const others = masters.filter((m) => m.name !== node.name).map((m) => m.privateIp);
+        if (others.length === 0) return undefined; // a lone master has no peer entry to purge
+        return add("arp-purge", node, commandName(prefix, "arp-purge", node.name), "arp-purge.sh",
+            others, LIMITS.arpPurge.outer, dependsOn).name;
+    };
+
+    // The border goes first: every SSH connection, wait-ready's included, goes through it, and a
+    // border still holding the old master's MAC stalls the first dial to the new one (the lab
+    // measured 12 s, and a timeout when the stale entry was still REACHABLE).
+    const border = plan.nodes.find((node) => node.role === "border");
+    const borderPurge = border ? arpPurge(border, []) : undefined;
+
     const waitReady = masters.map((master) =>
         add("wait-ready", master, commandName(prefix, "wait-ready", master.name), "wait-ready.sh",
-            ["--timeout", String(LIMITS.waitReady.script), ...MASTER_UNITS], LIMITS.waitReady.outer, []).name,
+            ["--timeout", String(LIMITS.waitReady.script), ...MASTER_UNITS], LIMITS.waitReady.outer,
+            borderPurge ? [borderPurge] : []).name,
     );
 
-    // Every node, in parallel: one command per node is the whole per-worker cost.
-    const arpPurge: string[] = [];
-    for (const node of plan.nodes) {
-        const others = masters.filter((m) => m.name !== node.name).map((m) => m.privateIp);
-        if (others.length === 0) continue; // a lone master has no peer entry to purge
-        arpPurge.push(add("arp-purge", node, commandName(prefix, "arp-purge", node.name), "arp-purge.sh",
-            others, LIMITS.arpPurge.outer, [...waitReady]).name);
-    }
+    // Every other node, in parallel: one command per node is the whole per-worker cost.
+    const purges = [
+        ...(borderPurge ? [borderPurge] : []),
+        ...plan.nodes.filter((node) => node !== border).flatMap((node) => arpPurge(node, [...waitReady]) ?? []),
+    ];
 
     // Seed 001: one master at a time, each waiting for the ensemble to settle.
-    let previous: string[] = arpPurge.length > 0 ? arpPurge : waitReady;
+    let previous: string[] = purges.length > 0 ? purges : waitReady;
     for (const master of masters) {
         const spec = add("exhibitor-rewrite", master, commandName(prefix, "exhibitor-rewrite", master.name), "exhibitor-rewrite.sh",
             ["--file", EXHIBITOR_ENV_FILE, "--timeout", String(LIMITS.exhibitorRewrite.script), plan.exhibitorStaticEnsemble],

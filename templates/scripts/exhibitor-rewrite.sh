@@ -6,6 +6,8 @@ set -euo pipefail
 
 DEFAULT_FILE=/etc/mesos-cluster/exhibitor
 DEFAULT_UNIT=zookeeper.service
+# How long a restart waits for a down peer before refusing (capped by --timeout).
+PEER_WAIT=60
 
 usage() {
     cat <<USAGE
@@ -23,6 +25,8 @@ replaced master's ZooKeeper must have joined before the next master's turn).
   --port PORT        ZooKeeper client port (default 2181)
   --timeout SECONDS  give up waiting for the ensemble after this long (default 600)
 
+Before restarting, it waits (at most ${PEER_WAIT} s) until the restart would leave a quorum of
+the other members serving, and refuses otherwise: one member at a time, never the quorum.
 The first version of PATH ever replaced is kept as PATH.orig (never overwritten later).
 The file is replaced atomically (temporary file + mv). If a run is cut short after the
 write but before the restart, PATH.restart-pending makes the next run restart anyway.
@@ -64,6 +68,31 @@ ensemble_view() {
         detail+=" $ip=${mode:-down}"
     done
     printf 'leaders=%d serving=%d/%d%s\n' "$leaders" "$serving" "$#" "$detail"
+}
+
+# Seed 001 restarts one member at a time and waits for the ensemble to settle, so the others
+# keep a quorum. If a peer is down, restarting this member would take a serving ensemble below
+# its quorum: wait a little for the peer (it may be restarting), then fail naming who is down,
+# instead of causing the outage and waiting out the whole timeout. An ensemble already without
+# a quorum has nothing left to lose; a single member cannot restart without an outage anyway.
+wait_for_quorum_margin() {
+    local port=$1 wait=$2
+    shift 2
+    local view serving self_serves after quorum=$(($# / 2 + 1)) deadline=$((SECONDS + wait))
+    while :; do
+        view=$(ensemble_view "$port" "$@")
+        serving=0
+        [[ $view =~ serving=([0-9]+)/ ]] && serving=${BASH_REMATCH[1]}
+        self_serves=0
+        [[ $(zk_mode 127.0.0.1 "$port") =~ ^(leader|follower|standalone)$ ]] && self_serves=1
+        after=$((serving - self_serves))
+        if (($# == 1 || serving < quorum || after >= quorum)); then
+            log "restarting keeps what there is: $after of $# members serve meanwhile (quorum $quorum)"
+            return 0
+        fi
+        ((SECONDS < deadline)) || die "not restarting: $after of $# members would serve, below the quorum of $quorum ($view); bring the down members back first"
+        sleep 2
+    done
 }
 
 main() {
@@ -118,6 +147,7 @@ main() {
     if [[ $changed == no && ! -e $pending ]]; then
         log "unchanged: $unit not restarted"
     else
+        wait_for_quorum_margin "$port" "$((total < PEER_WAIT ? total : PEER_WAIT))" "${member_ips[@]}"
         log "restarting $unit"
         systemctl restart "$unit" || die "systemctl restart $unit failed (see: journalctl -u $unit)"
         rm -f -- "$pending"
