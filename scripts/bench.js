@@ -1,10 +1,3 @@
 #!/usr/bin/env node
-// Benchmark of the offline plan: evaluation time and peak memory beside a bare-resource baseline.
-require("./offline/register").registerTypeScriptLikePulumi();
-require("./offline/bench.ts").main(process.argv.slice(2)).then(
-    (code) => process.exit(code),
-    (err) => {
-        console.error(`error: ${err && err.stack ? err.stack : err}`);
-        process.exit(1);
-    },
-);
+// Benchmark of the offline plan: evaluation time and peak memory beside bare and flat baselines.
+require("./offline/register").runTypeScriptMain("bench.ts");

@@ -35,4 +35,21 @@ function registerTypeScriptLikePulumi(projectRoot = path.resolve(__dirname, ".."
     return { tsnodeRequire, typescriptRequire, typescriptVersion: ts.version };
 }
 
-module.exports = { registerTypeScriptLikePulumi };
+/**
+ * Entry point of each npm script: registers TypeScript as above, then runs `main(argv)` of the
+ * given module (relative to scripts/offline) and exits with the code it returns.
+ */
+function runTypeScriptMain(moduleName) {
+    registerTypeScriptLikePulumi();
+    require(path.join(__dirname, moduleName))
+        .main(process.argv.slice(2))
+        .then(
+            (code) => process.exit(code),
+            (err) => {
+                console.error(`error: ${err && err.stack ? err.stack : err}`);
+                process.exit(1);
+            },
+        );
+}
+
+module.exports = { registerTypeScriptLikePulumi, runTypeScriptMain };

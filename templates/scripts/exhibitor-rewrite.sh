@@ -87,7 +87,7 @@ wait_for_quorum_margin() {
         [[ $(zk_mode 127.0.0.1 "$port") =~ ^(leader|follower|standalone)$ ]] && self_serves=1
         after=$((serving - self_serves))
         if (($# == 1 || serving < quorum || after >= quorum)); then
-            log "restarting keeps what there is: $after of $# members serve meanwhile (quorum $quorum)"
+            log "safe to restart: $after of $# members keep serving meanwhile (quorum $quorum; $view)"
             return 0
         fi
         ((SECONDS < deadline)) || die "not restarting: $after of $# members would serve, below the quorum of $quorum ($view); bring the down members back first"

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // The lab (issue 5): replays seed 000 for real on local hosts, one network namespace per node
 // of the plan of test/lab/Pulumi.lab.yaml, running the post-step scripts that the plan writes,
-// over SSH through the border as the jump host; then injects faults. See docs/lab.md.
+// over SSH through the border as the jump host; then injects faults. See README, "The lab".
 //
 //   sudo npm run lab            LAB_KEEP=1 leaves the cluster up at the end (for poking around)
 "use strict";
