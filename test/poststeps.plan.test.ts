@@ -6,7 +6,8 @@ import { describe, expect, it } from "vitest";
 import { rawFromStackConfig } from "../components/config/load";
 import { validateConfig } from "../components/config/validate";
 import { planCluster } from "../components/plan/clusterPlan";
-import { planPostSteps, SCRIPT_DELIMITER, SCRIPTS_DIR, shellQuote } from "../components/poststeps/plan";
+import { planPostSteps, SCRIPT_DELIMITER, SCRIPTS_DIR } from "../components/poststeps/plan";
+import { shellQuote } from "../components/text/shellQuote";
 import { devStack } from "./helpers/postSteps";
 
 function planOf(overrides: Record<string, unknown> = {}) {

@@ -1,6 +1,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import type { ClusterPlan, PlannedNode } from "../plan/clusterPlan";
+import { shellQuote } from "../text/shellQuote";
 
 /**
  * The post-steps of a master replacement (seed 000 steps 3-5, seed 001's rolling rewrite) as
@@ -54,10 +55,6 @@ export interface CommandSpec {
     readonly triggerNodes: readonly string[];
 }
 
-/** POSIX single-quoting: inside '...' only ' itself needs care. */
-export function shellQuote(value: string): string {
-    return `'${value.replace(/'/g, `'\\''`)}'`;
-}
 
 const scriptCache = new Map<string, string>();
 

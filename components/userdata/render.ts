@@ -3,6 +3,7 @@ import Handlebars from "handlebars";
 import * as path from "path";
 import type { ClusterConfig } from "../config/schema";
 import type { ClusterPlan, PlannedNode } from "../plan/clusterPlan";
+import { shellQuote } from "../text/shellQuote";
 import { nodeUnits, PATHS, PORTS, roleValues } from "./services";
 
 /** templates/ at the project root; every role template and partial is read from here. */
@@ -21,9 +22,6 @@ export function yamlScalar(value: unknown): string {
     });
 }
 
-export function shQuote(value: unknown): string {
-    return `'${String(value).replace(/'/g, `'"'"'`)}'`;
-}
 
 /**
  * systemd splits ExecStart on whitespace and expands %, $ and quotes: a value placed in a
@@ -59,8 +57,7 @@ function staticFile(name: string): string {
 function createEnvironment(): typeof Handlebars {
     const hbs = Handlebars.create();
     hbs.registerHelper("yaml", (value: unknown) => yamlScalar(value));
-    // POSIX single-quoting: the only character to handle inside '...' is ' itself.
-    hbs.registerHelper("sh", (value: unknown) => shQuote(value));
+    hbs.registerHelper("sh", (value: unknown) => shellQuote(value));
     hbs.registerHelper("json", (value: unknown) => JSON.stringify(value));
     hbs.registerHelper("word", (value: unknown) => unitWord(value));
     hbs.registerHelper("eq", (a: unknown, b: unknown) => a === b);
