@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { loadCluster } from "../components/config/load";
 import { ConfigError, validateConfig } from "../components/config/validate";
-import { devRawConfig, devStackConfig, withPatch } from "./support/devConfig";
+import { devRawConfig, devStackConfig, withPatch } from "./helpers/devConfig";
 
 const dev = devRawConfig();
 

@@ -4,7 +4,7 @@ import * as os from "os";
 import * as path from "path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { PROJECT_ROOT } from "./support/devConfig";
+import { PROJECT_ROOT } from "./helpers/devConfig";
 
 // The plan CLI end to end, as an operator runs it: a fresh node process that loads index.ts
 // through the Pulumi CLI's own ts-node registration (type-checking on).

@@ -3,15 +3,14 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { describe, expect, it } from "vitest";
-import { rawFromStackConfig } from "../components/config/load";
 import { validateConfig } from "../components/config/validate";
 import { planCluster } from "../components/plan/clusterPlan";
 import { planPostSteps, SCRIPT_DELIMITER, SCRIPTS_DIR } from "../components/poststeps/plan";
 import { shellQuote } from "../components/text/shellQuote";
-import { devStack } from "./helpers/postSteps";
+import { devRawConfig } from "./helpers/devConfig";
 
 function planOf(overrides: Record<string, unknown> = {}) {
-    const { sshPrivateKey: _key, ...raw } = rawFromStackConfig(devStack().config);
+    const raw = devRawConfig();
     const validated = validateConfig({ ...raw, ...overrides });
     if (!validated.ok) throw new Error(validated.errors.join("\n"));
     return planCluster(validated.config);

@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { FROZEN_AFTER_CREATE } from "../components/nodes/nodeGroup";
 import type { Evaluation, RegisteredResource } from "../scripts/offline/mockEngine";
-import { byName, evaluateStack, ofType } from "./support/evaluate";
+import { byName, evaluateStack, ofType } from "./helpers/evaluate";
 
 const INSTANCE = "aws:ec2/instance:Instance";
 const SG = "aws:ec2/securityGroup:SecurityGroup";
@@ -135,7 +135,7 @@ describe("rebuilding a node on purpose", () => {
 
 describe("config errors stop the program before any resource", () => {
     it("throws every error line and registers nothing", async () => {
-        const { devStackConfig } = await import("./support/devConfig.js");
+        const { devStackConfig } = await import("./helpers/devConfig.js");
         const config = { ...devStackConfig().config };
         config["mesos-cluster:nodes"] = JSON.stringify({ master: { count: 2 }, quorum: { count: 4 } });
         config["mesos-cluster:preferredLeader"] = "master-5";

@@ -10,7 +10,7 @@ import { renderCloudConfig, unitWord, yamlScalar } from "../components/userdata/
 import { ROLE_UNITS } from "../components/userdata/services";
 import { NodeUserData, renderAllUserData } from "../components/userdata/userData";
 import { isUnitFile, readCloudConfig, WrittenFile } from "../components/userdata/validators";
-import { devRawConfig, withPatch } from "./support/devConfig";
+import { devRawConfig, withPatch } from "./helpers/devConfig";
 
 function planOf(raw: RawConfig): ClusterPlan {
     const validated = validateConfig(raw);

@@ -17,7 +17,7 @@ import {
     validateCloudConfigs,
     verifyUnits,
 } from "../components/userdata/validators";
-import { devRawConfig, withPatch } from "./support/devConfig";
+import { devRawConfig, withPatch } from "./helpers/devConfig";
 
 // Every rendered document of the dev stack, a 5-master stack and the dev stack with the VPN
 // on (the only way pritunl.service is rendered), checked by the tools a node itself uses.

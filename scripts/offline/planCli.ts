@@ -1,6 +1,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { parseArgs } from "util";
+import { POST_STEPS } from "../../components/poststeps/plan";
 import { decodeUserData } from "../../components/userdata/encode";
 import { evaluateProgram, Evaluation, isSecretValue, RegisteredResource } from "./mockEngine";
 import { readStackConfig, stackFile } from "./stackConfig";
@@ -63,7 +64,7 @@ export function nodeFromInstance(resource: RegisteredResource): PlanNode & { use
     };
 }
 
-const POST_STEP_NAME = /-(wait-ready|arp-purge|exhibitor-rewrite|leader-step-down)-/;
+const POST_STEP_NAME = new RegExp(`-(${POST_STEPS.join("|")})-`);
 
 /**
  * The post-step commands exactly as registered (create text, triggers, dependsOn URNs), with

@@ -1,29 +1,13 @@
 import { spawn } from "child_process";
-import * as path from "path";
-import { vi } from "vitest";
-import { evaluateProgram, Evaluation, isSecretValue, RegisteredResource } from "../../scripts/offline/mockEngine";
-import { readStackConfig } from "../../scripts/offline/stackConfig";
+import { Evaluation, isSecretValue, RegisteredResource } from "../../scripts/offline/mockEngine";
+import { evaluateStack } from "./evaluate";
 
-export const PROJECT_ROOT = path.resolve(__dirname, "..", "..");
+export { PROJECT_ROOT } from "./devConfig";
 export const COMMAND = "command:remote:Command";
 export const INSTANCE = "aws:ec2/instance:Instance";
 
-export function devStack() {
-    return readStackConfig(path.join(PROJECT_ROOT, "Pulumi.dev.yaml"));
-}
-
 /** index.ts evaluated afresh under mocks; `ids` plays `pulumi up --replace` of those resources. */
-export async function evaluateDev(options: { ids?: Record<string, string>; config?: Record<string, string> } = {}): Promise<Evaluation> {
-    const stack = devStack();
-    vi.resetModules();
-    delete process.env.MESOS_CLUSTER_REBUILD;
-    return evaluateProgram({
-        config: { ...stack.config, ...options.config },
-        secretKeys: stack.secretKeys,
-        ids: options.ids,
-        load: () => import("../../index.js") as Promise<Record<string, unknown>>,
-    });
-}
+export const evaluateDev = evaluateStack;
 
 export function commands(evaluation: Evaluation): RegisteredResource[] {
     return evaluation.resources.filter((r) => r.type === COMMAND);

@@ -2,12 +2,15 @@ import { vi } from "vitest";
 import { evaluateProgram, Evaluation, RegisteredResource } from "../../scripts/offline/mockEngine";
 import { devStackConfig } from "./devConfig";
 
-/** Evaluates index.ts afresh under mocks (a new module graph each time, so config re-reads). */
+/**
+ * Evaluates index.ts afresh under mocks (a new module graph each time, so config re-reads):
+ * the dev stack with `config` keys laid over it; `ids` plays `pulumi up --replace`.
+ */
 export async function evaluateStack(options: { config?: Record<string, string>; ids?: Record<string, string> } = {}): Promise<Evaluation> {
     const stack = devStackConfig();
     vi.resetModules();
     return evaluateProgram({
-        config: options.config ?? stack.config,
+        config: { ...stack.config, ...options.config },
         secretKeys: stack.secretKeys,
         ids: options.ids,
         load: () => import("../../index.js") as Promise<Record<string, unknown>>,
