@@ -1,7 +1,14 @@
 import * as pulumi from "@pulumi/pulumi";
 import { MesosCluster } from "./components/cluster";
-import { loadCluster } from "./components/config/load";
+import { loadConfig } from "./components/config/load";
 import { ConfigError } from "./components/config/validate";
+import { planCluster } from "./components/plan/clusterPlan";
+import { renderAllUserData } from "./components/userdata/userData";
+import { PORTS } from "./components/catalog/services";
+
+// The program's one data flow: config (parse + validate) → plan (pure) → rendering and
+// resources. Every stage finishes before the next starts, so a config problem, or a node whose
+// user data cannot fit, ends the run before any resource is registered.
 
 /** Config problems end the run before any resource is registered, all of them listed. */
 class InvalidStackConfig extends pulumi.RunError {
@@ -10,27 +17,31 @@ class InvalidStackConfig extends pulumi.RunError {
     }
 }
 
-function load() {
+function prepare() {
     try {
-        return loadCluster();
+        const loaded = loadConfig();
+        const plan = planCluster(loaded.config);
+        const rendered = renderAllUserData(plan);
+        if (rendered.errors.length > 0) throw new ConfigError(rendered.errors);
+        return { ...loaded, plan, userData: rendered.userData };
     } catch (err) {
         if (err instanceof ConfigError) throw new InvalidStackConfig(err.lines);
         throw err;
     }
 }
 
-const loaded = load();
-const { plan } = loaded;
-const cluster = new MesosCluster(plan.config.clusterId, loaded);
+const { plan, userData, sshPrivateKey, rebuild } = prepare();
+const cluster = new MesosCluster(plan.clusterId, { plan, userData, sshPrivateKey, rebuild });
 
-const preferred = plan.nodes.find((n) => n.name === plan.config.preferredLeader) ?? plan.nodes.find((n) => n.role === "master")!;
-const sshUser = plan.config.sshUser;
+const preferred = plan.nodes.find((n) => n.name === plan.preferredLeader) ?? plan.nodes.find((n) => n.role === "master")!;
 
 export const borderPublicIp = cluster.borderPublicIp;
 export const nodes = cluster.nodes;
 export const mesosQuorum = plan.mesosQuorum;
 export const exhibitorStaticEnsemble = plan.exhibitorStaticEnsemble;
 // Any master answers: a non-leader redirects (Mesos: 307 to the leader) or proxies (Marathon).
-export const mesosUrl = `http://${preferred.fqdn}:5050`;
-export const marathonUrl = `http://${preferred.fqdn}:8080`;
-export const sshCommand = pulumi.interpolate`ssh -J ${sshUser}@${cluster.borderPublicIp} ${sshUser}@${preferred.privateIp}`;
+export const mesosUrl = `http://${preferred.fqdn}:${PORTS.mesosMaster}`;
+export const marathonUrl = `http://${preferred.fqdn}:${PORTS.marathon}`;
+export const sshCommand = pulumi.interpolate`ssh -J ${plan.sshUser}@${cluster.borderPublicIp} ${plan.sshUser}@${preferred.privateIp}`;
+/** Each post-step command by name: the node it runs on and its step (the plan CLI lists them). */
+export const postSteps = cluster.postSteps.steps;

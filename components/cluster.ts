@@ -1,11 +1,11 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import type { LoadedCluster } from "./config/load";
 import { ClusterNetwork } from "./network/network";
 import { NodeGroup } from "./nodes/nodeGroup";
-import { nodesOfRole } from "./plan/clusterPlan";
+import { ClusterPlan, nodesOfRole } from "./plan/clusterPlan";
+import type { NodeUserData } from "./userdata/userData";
 import { PostSteps } from "./poststeps/postSteps";
-import { ROLES } from "./plan/names";
+import { ROLES } from "./catalog/roles";
 import { ClusterSecurityGroups } from "./security/securityGroups";
 
 export interface NodeRow {
@@ -16,6 +16,16 @@ export interface NodeRow {
     readonly instanceId: pulumi.Output<string>;
 }
 
+export interface MesosClusterArgs {
+    readonly plan: ClusterPlan;
+    /** Every node's rendered user data, by node name. */
+    readonly userData: ReadonlyMap<string, NodeUserData>;
+    /** Only for the post-step commands' SSH connections; never written to a node. */
+    readonly sshPrivateKey: pulumi.Output<string>;
+    /** Nodes being rebuilt on purpose (npm run replace): they take the current AMI and user data. */
+    readonly rebuild: ReadonlySet<string>;
+}
+
 /** The whole cluster: network, security groups, key pair and every node of every role. */
 export class MesosCluster extends pulumi.ComponentResource {
     readonly borderPublicIp: pulumi.Output<string>;
@@ -23,31 +33,26 @@ export class MesosCluster extends pulumi.ComponentResource {
     readonly nodes: readonly NodeRow[];
     readonly postSteps: PostSteps;
 
-    constructor(name: string, cluster: LoadedCluster, opts?: pulumi.ComponentResourceOptions) {
+    constructor(name: string, args: MesosClusterArgs, opts?: pulumi.ComponentResourceOptions) {
         super("mesos-cluster:index:MesosCluster", name, {}, opts);
-        const { plan } = cluster;
-        const { config } = plan;
+        const { plan } = args;
         const parent = { parent: this };
-        const tags = { Cluster: config.clusterId, ManagedBy: "pulumi:mesos-cluster" };
+        const tags = { Cluster: plan.clusterId, ManagedBy: "pulumi:mesos-cluster" };
 
-        const network = new ClusterNetwork(`${name}-net`, {
-            ...config.network,
-            availabilityZone: config.network.availabilityZone ?? `${config.region}a`,
-            tags,
-        }, parent);
+        const network = new ClusterNetwork(`${name}-net`, { ...plan.network, tags }, parent);
         const security = new ClusterSecurityGroups(`${name}-sg`, {
             vpcId: network.vpc.id,
-            adminCidrs: config.adminCidrs,
-            vpn: config.vpn.enabled,
+            adminCidrs: plan.adminCidrs,
+            vpn: plan.vpn,
             tags,
         }, parent);
-        const keyPair = new aws.ec2.KeyPair(`${name}-key`, { publicKey: config.sshPublicKey, tags }, parent);
+        const keyPair = new aws.ec2.KeyPair(`${name}-key`, { publicKey: plan.sshPublicKey, tags }, parent);
 
-        const ami = config.ami.id ?? aws.ec2.getAmiOutput({
-            owners: [config.ami.owner],
+        const ami = plan.ami.id ?? aws.ec2.getAmiOutput({
+            owners: [plan.ami.owner],
             mostRecent: true,
             filters: [
-                { name: "name", values: [config.ami.namePattern] },
+                { name: "name", values: [plan.ami.namePattern] },
                 { name: "virtualization-type", values: ["hvm"] },
                 { name: "root-device-type", values: ["ebs"] },
             ],
@@ -58,12 +63,12 @@ export class MesosCluster extends pulumi.ComponentResource {
             const group = new NodeGroup(`${name}-${role}`, {
                 role,
                 nodes: nodesOfRole(plan, role),
-                userData: cluster.userData,
+                userData: args.userData,
                 subnetId: role === "border" ? network.publicSubnet.id : network.privateSubnet.id,
                 securityGroupId: security.groups[role].id,
                 keyName: keyPair.keyName,
                 ami,
-                rebuild: cluster.rebuild,
+                rebuild: args.rebuild,
                 tags,
             }, parent);
             for (const [nodeName, instance] of group.instances) instances.set(nodeName, instance);
@@ -88,8 +93,8 @@ export class MesosCluster extends pulumi.ComponentResource {
             plan,
             instances,
             borderPublicIp: borderIp.publicIp,
-            sshUser: config.sshUser,
-            sshPrivateKey: cluster.sshPrivateKey,
+            sshUser: plan.sshUser,
+            sshPrivateKey: args.sshPrivateKey,
         }, parent);
         this.registerOutputs({ borderPublicIp: this.borderPublicIp });
     }

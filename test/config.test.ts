@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { loadCluster } from "../components/config/load";
+import { loadConfig } from "../components/config/load";
 import { ConfigError, validateConfig } from "../components/config/validate";
 import { devRawConfig, devStackConfig, withPatch } from "./helpers/devConfig";
 
@@ -80,14 +80,14 @@ describe("stack config validation", () => {
     });
 });
 
-describe("loadCluster", () => {
+describe("loadConfig", () => {
     it("requires the private key and refuses one that is not a key, without echoing it", () => {
         const config = { ...devStackConfig().config };
         delete config["mesos-cluster:sshPrivateKey"];
-        expect(() => loadCluster(config)).toThrowError(/mesos-cluster:sshPrivateKey: is required: pulumi config set --secret/);
+        expect(() => loadConfig(config)).toThrowError(/mesos-cluster:sshPrivateKey: is required: pulumi config set --secret/);
         config["mesos-cluster:sshPrivateKey"] = "hunter2";
         try {
-            loadCluster(config);
+            loadConfig(config);
             expect.unreachable();
         } catch (err) {
             expect(err).toBeInstanceOf(ConfigError);
@@ -99,7 +99,7 @@ describe("loadCluster", () => {
     it("refuses an unknown node named for rebuild", () => {
         process.env.MESOS_CLUSTER_REBUILD = "master-9";
         try {
-            expect(() => loadCluster(devStackConfig().config)).toThrowError(/MESOS_CLUSTER_REBUILD: "master-9" is not a node of this stack/);
+            expect(() => loadConfig(devStackConfig().config)).toThrowError(/MESOS_CLUSTER_REBUILD: "master-9" is not a node of this stack/);
         } finally {
             delete process.env.MESOS_CLUSTER_REBUILD;
         }

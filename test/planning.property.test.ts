@@ -5,7 +5,8 @@ import { planCluster } from "../components/plan/clusterPlan";
 import { exhibitorEnvFile, exhibitorStaticEnsemble, exhibitorStaticEnsembleMembers } from "../components/plan/ensemble";
 import { cidrContainsIp, intToIp, ipToInt, isAwsReserved, parseCidr } from "../components/plan/ipv4";
 import { DEFAULT_OFFSETS, plannedIp, roleIps } from "../components/plan/ipPlan";
-import { nodeFqdn, nodeName, parseNodeName, ROLES } from "../components/plan/names";
+import { ROLES } from "../components/catalog/roles";
+import { nodeFqdn, nodeName, parseNodeName } from "../components/plan/names";
 import { failureTolerance, mesosQuorum } from "../components/plan/quorum";
 import { devRawConfig, withPatch } from "./helpers/devConfig";
 

@@ -5,7 +5,8 @@ import * as path from "path";
 import { describe, expect, it } from "vitest";
 import { validateConfig } from "../components/config/validate";
 import { planCluster } from "../components/plan/clusterPlan";
-import { planPostSteps, SCRIPT_DELIMITER, SCRIPTS_DIR } from "../components/poststeps/plan";
+import { SCRIPT_DELIMITER, SCRIPTS_DIR } from "../components/poststeps/commandSpec";
+import { planPostSteps } from "../components/poststeps/sequence";
 import { shellQuote } from "../components/text/shellQuote";
 import { devRawConfig } from "./helpers/devConfig";
 
@@ -35,7 +36,7 @@ describe("post-step planning (pure)", () => {
         const rewrites = specs.filter((s) => s.step === "exhibitor-rewrite");
         expect(rewrites.map((s) => s.node)).toEqual(["master-1", "master-2", "master-3", "master-4", "master-5"]);
         for (const spec of rewrites) {
-            expect(spec.script).toContain(`'--file' '/etc/mesos-cluster/exhibitor' '--timeout' '600' '${plan.exhibitorStaticEnsemble}' <<'${SCRIPT_DELIMITER}'`);
+            expect(spec.script).toContain(`'--file' '/etc/mesos-cluster/exhibitor' '--unit' 'zookeeper.service' '--port' '2181' '--timeout' '600' '${plan.exhibitorStaticEnsemble}' <<'${SCRIPT_DELIMITER}'`);
         }
         const stepDowns = specs.filter((s) => s.step === "leader-step-down");
         expect(stepDowns.map((s) => s.name)).toEqual([
@@ -43,7 +44,7 @@ describe("post-step planning (pure)", () => {
             "cell-1-leader-step-down-verify",
         ]);
         const masters = "'master-1=10.136.64.9' 'master-2=10.136.64.10' 'master-3=10.136.64.11' 'master-4=10.136.64.12' 'master-5=10.136.64.100'";
-        expect(stepDowns[7].script).toContain(`'--self' 'master-3' '--preferred' 'master-1' '--domain' 'cell-1.dc-1.demo.lan' '--quorum' '3' '--timeout' '180' ${masters} <<`);
+        expect(stepDowns[7].script).toContain(`'--self' 'master-3' '--preferred' 'master-1' '--domain' 'cell-1.dc-1.demo.lan' '--quorum' '3' '--mesos-port' '5050' '--marathon-port' '8080' '--mesos-unit' 'mesos-master.service' '--timeout' '180' ${masters} <<`);
         expect(stepDowns.at(-1)!.script).toContain(`'--verify' '--preferred' 'master-1'`);
         expect(specs.filter((s) => s.step === "arp-purge")).toHaveLength(1 + 3 + 5 + 2);
         expect(specs).toHaveLength(5 + 11 + 5 + 21);
@@ -87,7 +88,7 @@ function requireShellcheck(): void {
 }
 
 function shellcheck(files: string[], shell?: string) {
-    return spawnSync("shellcheck", [...(shell ? ["--shell", shell] : []), "--severity=style", ...files], { encoding: "utf8" });
+    return spawnSync("shellcheck", [...(shell ? ["--shell", shell] : ["-x"]), "--severity=style", ...files], { encoding: "utf8" });
 }
 
 describe("shellcheck", () => {

@@ -3,7 +3,7 @@ import * as net from "net";
 import * as os from "os";
 import * as path from "path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { SCRIPTS_DIR } from "../components/poststeps/plan";
+import { SCRIPTS_DIR } from "../components/poststeps/commandSpec";
 import { commands, evaluateDev, run } from "./helpers/postSteps";
 
 // The scripts' own logic, run here with stand-ins on PATH for what only a node has (systemctl,

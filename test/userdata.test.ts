@@ -7,9 +7,9 @@ import { ClusterPlan, planCluster } from "../components/plan/clusterPlan";
 import { USER_DATA_LIMIT } from "../components/userdata/encode";
 import { shellQuote as shQuote } from "../components/text/shellQuote";
 import { renderCloudConfig, unitWord, yamlScalar } from "../components/userdata/render";
-import { ROLE_UNITS } from "../components/userdata/services";
+import { roleUnits } from "../components/catalog/services";
 import { NodeUserData, renderAllUserData } from "../components/userdata/userData";
-import { isUnitFile, readCloudConfig, WrittenFile } from "../components/userdata/validators";
+import { isUnitFile, readCloudConfig, WrittenFile } from "./helpers/validators";
 import { devRawConfig, withPatch } from "./helpers/devConfig";
 
 function planOf(raw: RawConfig): ClusterPlan {
@@ -57,7 +57,7 @@ describe("each role boots into its services", () => {
     });
 
     it("master unit names are the contract the post-steps use", () => {
-        expect(ROLE_UNITS.master.slice(0, 4)).toEqual(["zookeeper.service", "mesos-master.service", "marathon.service", "mesos-dns.service"]);
+        expect(roleUnits("master", { vpn: false })).toEqual(expect.arrayContaining(["zookeeper.service", "mesos-master.service", "marathon.service", "mesos-dns.service"]));
     });
 
     it("every unit runs one --rm host-network container named after itself, pinned, restarted, after docker", () => {
@@ -239,7 +239,7 @@ describe("safe rendering", () => {
     });
 
     it("a hostile value that bypasses validation fails the render instead of reshaping a unit or /etc/hosts", () => {
-        const evil = { ...devPlan, config: { ...devPlan.config, clusterId: "cell-1 --privileged" } };
+        const evil = { ...devPlan, clusterId: "cell-1 --privileged" };
         expect(() => renderCloudConfig(evil, devPlan.nodes.find((n) => n.role === "master")!)).toThrow(/unsafe value/);
         const node = { ...devPlan.nodes[0], fqdn: "border-1.x\n10.0.0.1 evil" };
         const withNode = { ...devPlan, nodes: [node, ...devPlan.nodes.slice(1)] };

@@ -16,7 +16,7 @@ import {
     shellcheck,
     validateCloudConfigs,
     verifyUnits,
-} from "../components/userdata/validators";
+} from "./helpers/validators";
 import { devRawConfig, withPatch } from "./helpers/devConfig";
 
 // Every rendered document of the dev stack, a 5-master stack and the dev stack with the VPN

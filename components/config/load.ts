@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
-import { ClusterPlan, planCluster } from "../plan/clusterPlan";
-import { parseNodeName } from "../plan/names";
-import { NodeUserData, renderAllUserData } from "../userdata/userData";
+import { ROLES } from "../catalog/roles";
+import { nodeName } from "../plan/names";
+import type { ClusterConfig } from "./schema";
 import { CONFIG_NAMESPACE, ConfigError, RawConfig, show, validateConfig } from "./validate";
 
 /** Secret config: validated for presence and shape here, never part of the plain plan. */
@@ -15,10 +15,11 @@ export const REBUILD_ENV = "MESOS_CLUSTER_REBUILD";
 
 const PRIVATE_KEY = /^-----BEGIN (OPENSSH|RSA|EC) PRIVATE KEY-----\r?\n[\s\S]+\r?\n-----END \1 PRIVATE KEY-----\s*$/;
 
-export interface LoadedCluster {
-    readonly plan: ClusterPlan;
-    readonly userData: ReadonlyMap<string, NodeUserData>;
+/** The stack config, validated; the private key stays a secret Output, apart from the rest. */
+export interface LoadedConfig {
+    readonly config: ClusterConfig;
     readonly sshPrivateKey: pulumi.Output<string>;
+    /** Nodes named by MESOS_CLUSTER_REBUILD: they take the current AMI and user data. */
     readonly rebuild: ReadonlySet<string>;
 }
 
@@ -46,19 +47,20 @@ function parseConfigValue(value: string): unknown {
     return value;
 }
 
-function rebuildErrors(value: string | undefined, known: ReadonlySet<string>): { names: Set<string>; errors: string[] } {
+function rebuildErrors(value: string | undefined, config: ClusterConfig): { names: Set<string>; errors: string[] } {
     const names = new Set((value ?? "").split(",").map((s) => s.trim()).filter(Boolean));
+    const known = new Set(ROLES.flatMap((role) => Array.from({ length: config.nodes[role].count }, (_, i) => nodeName(role, i + 1))));
     const errors = [...names]
-        .filter((name) => !parseNodeName(name) || !known.has(name))
+        .filter((name) => !known.has(name))
         .map((name) => `${REBUILD_ENV}: ${show(name)} is not a node of this stack`);
     return { names, errors };
 }
 
 /**
- * Reads, validates and plans the whole stack, or throws ConfigError with every problem.
- * Nothing is registered with the engine before this returns.
+ * Reads and validates the stack config, or throws ConfigError with every problem. Nothing is
+ * registered with the engine before this returns.
  */
-export function loadCluster(all: Readonly<Record<string, string>> = pulumi.runtime.allConfig()): LoadedCluster {
+export function loadConfig(all: Readonly<Record<string, string>> = pulumi.runtime.allConfig()): LoadedConfig {
     const { [SSH_PRIVATE_KEY]: privateKey, ...raw } = rawFromStackConfig(all);
     const errors: string[] = [];
     if (privateKey === undefined) {
@@ -68,14 +70,11 @@ export function loadCluster(all: Readonly<Record<string, string>> = pulumi.runti
     }
     const validated = validateConfig(raw);
     if (!validated.ok) throw new ConfigError([...validated.errors, ...errors]);
-    const plan = planCluster(validated.config);
-    const rendered = renderAllUserData(plan);
-    const rebuild = rebuildErrors(process.env[REBUILD_ENV], new Set(plan.nodes.map((n) => n.name)));
-    const allErrors = [...errors, ...rendered.errors, ...rebuild.errors];
+    const rebuild = rebuildErrors(process.env[REBUILD_ENV], validated.config);
+    const allErrors = [...errors, ...rebuild.errors];
     if (allErrors.length > 0) throw new ConfigError(allErrors);
     return {
-        plan,
-        userData: rendered.userData,
+        config: validated.config,
         sshPrivateKey: new pulumi.Config(CONFIG_NAMESPACE).requireSecret(SSH_PRIVATE_KEY),
         rebuild: rebuild.names,
     };

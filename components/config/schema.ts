@@ -1,5 +1,6 @@
 import { z } from "zod";
-import { DEFAULT_IMAGES, DEFAULTS } from "./defaults";
+import { DEFAULT_IMAGES } from "../catalog/services";
+import { DEFAULTS } from "./defaults";
 
 // The shape of the stack config, with defaults. Only types and per-field formats live here;
 // rules that relate fields to each other (IPs in subnets, duplicates, preferredLeader) are in

@@ -1,7 +1,8 @@
 import { z } from "zod";
 import { cidrContainsCidr, cidrContainsIp, cidrsOverlap, Cidr, isAwsReserved, isIpv4, parseCidr } from "../plan/ipv4";
 import { MAX_ODD_GROUP, roleIps, subnetOf } from "../plan/ipPlan";
-import { nodeFqdn, nodeName, ROLES } from "../plan/names";
+import { nodeFqdn, nodeName } from "../plan/names";
+import { ROLES } from "../catalog/roles";
 import { ClusterConfig, clusterConfigSchema } from "./schema";
 
 /** The stack's project namespace: config keys are written `mesos-cluster:<key>`. */

@@ -1,7 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { PlannedNode } from "../plan/clusterPlan";
-import type { Role } from "../plan/names";
+import type { Role } from "../catalog/roles";
 import type { NodeUserData } from "../userdata/userData";
 
 export interface NodeGroupArgs {

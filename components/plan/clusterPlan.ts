@@ -1,8 +1,10 @@
+import { PORTS } from "../catalog/services";
 import type { ClusterConfig } from "../config/schema";
 import { exhibitorStaticEnsemble } from "./ensemble";
 import { parseCidr } from "./ipv4";
 import { roleIps, subnetOf } from "./ipPlan";
-import { nodeFqdn, nodeName, Role, ROLES } from "./names";
+import { nodeFqdn, nodeName } from "./names";
+import { ROLES, Role } from "../catalog/roles";
 import { mesosQuorum } from "./quorum";
 
 export interface PlannedNode {
@@ -16,9 +18,25 @@ export interface PlannedNode {
     readonly rootVolumeGiB: number;
 }
 
-/** Everything the resources and templates need, computed once from validated config. */
+/**
+ * Everything the resources and templates need, computed once from validated config. The plan
+ * is the only thing later stages see: they never read the config itself.
+ */
 export interface ClusterPlan {
-    readonly config: ClusterConfig;
+    readonly clusterId: string;
+    readonly domain: string;
+    readonly region: string;
+    readonly network: ClusterConfig["network"] & { readonly availabilityZone: string };
+    readonly adminCidrs: readonly string[];
+    readonly sshUser: string;
+    readonly sshPublicKey: string;
+    /** The master the step-down hands leadership to; "" for none. */
+    readonly preferredLeader: string;
+    readonly ami: ClusterConfig["ami"];
+    /** Image reference per service, defaults overridden by `mesos-cluster:images`. */
+    readonly images: ClusterConfig["images"];
+    /** Pritunl VPN on the border. */
+    readonly vpn: boolean;
     readonly nodes: readonly PlannedNode[];
     readonly mesosQuorum: number;
     readonly exhibitorStaticEnsemble: string;
@@ -29,7 +47,6 @@ export interface ClusterPlan {
     readonly etcdInitialCluster: string;
 }
 
-export const ZK_CLIENT_PORT = 2181;
 
 export function planCluster(config: ClusterConfig): ClusterPlan {
     const nodes = ROLES.flatMap((role) => {
@@ -53,15 +70,25 @@ export function planCluster(config: ClusterConfig): ClusterPlan {
     });
     const masters = nodes.filter((node) => node.role === "master");
     const quorum = nodes.filter((node) => node.role === "quorum");
-    const zkHosts = masters.map((node) => `${node.privateIp}:${ZK_CLIENT_PORT}`).join(",");
+    const zkHosts = masters.map((node) => `${node.privateIp}:${PORTS.zkClient}`).join(",");
     return {
-        config,
+        clusterId: config.clusterId,
+        domain: config.domain,
+        region: config.region,
+        network: { ...config.network, availabilityZone: config.network.availabilityZone ?? `${config.region}a` },
+        adminCidrs: config.adminCidrs,
+        sshUser: config.sshUser,
+        sshPublicKey: config.sshPublicKey,
+        preferredLeader: config.preferredLeader,
+        ami: config.ami,
+        images: config.images,
+        vpn: config.vpn.enabled,
         nodes,
         mesosQuorum: mesosQuorum(masters.length),
         exhibitorStaticEnsemble: exhibitorStaticEnsemble(masters.map((node) => node.privateIp)),
         mesosZk: `zk://${zkHosts}/mesos`,
         marathonZk: `zk://${zkHosts}/marathon`,
-        etcdInitialCluster: quorum.map((node) => `${node.name}=http://${node.privateIp}:2380`).join(","),
+        etcdInitialCluster: quorum.map((node) => `${node.name}=http://${node.privateIp}:${PORTS.etcdPeer}`).join(","),
     };
 }
 

@@ -1,5 +1,5 @@
 import { addressAt, Cidr } from "./ipv4";
-import { Role } from "./names";
+import type { Role } from "../catalog/roles";
 
 /**
  * Default fixed-IP layout: node N of a role sits at `offset + N` inside its subnet, so

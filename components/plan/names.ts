@@ -1,5 +1,4 @@
-export const ROLES = ["border", "quorum", "master", "worker"] as const;
-export type Role = (typeof ROLES)[number];
+import type { Role } from "../catalog/roles";
 
 /** Node names are `role-N`, N from 1, as kato named them (seed 000: master-1). */
 export function nodeName(role: Role, index: number): string {

@@ -1,7 +1,8 @@
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import type { ClusterPlan } from "../plan/clusterPlan";
-import { planPostSteps } from "./plan";
+import type { PostStep } from "./commandSpec";
+import { planPostSteps } from "./sequence";
 
 export interface PostStepsArgs {
     readonly plan: ClusterPlan;
@@ -21,6 +22,8 @@ export interface PostStepsArgs {
  */
 export class PostSteps extends pulumi.ComponentResource {
     readonly commands: ReadonlyMap<string, command.remote.Command>;
+    /** Each command's node and step, by command name, in run order. */
+    readonly steps: readonly { readonly name: string; readonly node: string; readonly step: PostStep }[];
 
     constructor(name: string, args: PostStepsArgs, opts?: pulumi.ComponentResourceOptions) {
         super("mesos-cluster:poststeps:PostSteps", name, {}, opts);
@@ -31,7 +34,8 @@ export class PostSteps extends pulumi.ComponentResource {
         };
         const proxy = { host: args.borderPublicIp, user: args.sshUser, privateKey: args.sshPrivateKey };
         const commands = new Map<string, command.remote.Command>();
-        for (const spec of planPostSteps(args.plan, name)) {
+        const specs = planPostSteps(args.plan, name);
+        for (const spec of specs) {
             const after = spec.dependsOn.map((dependency) => {
                 const resource = commands.get(dependency);
                 if (!resource) throw new Error(`PostSteps: ${spec.name} depends on ${dependency}, which is not planned before it`);
@@ -48,6 +52,7 @@ export class PostSteps extends pulumi.ComponentResource {
             }));
         }
         this.commands = commands;
+        this.steps = specs.map(({ name: commandName, node, step }) => ({ name: commandName, node, step }));
         this.registerOutputs({ commands: [...commands.keys()] });
     }
 }

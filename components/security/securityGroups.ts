@@ -1,6 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { Role, ROLES } from "../plan/names";
+import { ROLES, Role } from "../catalog/roles";
 import { clusterRules, ruleName } from "./rules";
 
 export interface ClusterSecurityGroupsArgs {

@@ -1,10 +1,10 @@
 import * as fs from "fs";
 import Handlebars from "handlebars";
 import * as path from "path";
-import type { ClusterConfig } from "../config/schema";
 import type { ClusterPlan, PlannedNode } from "../plan/clusterPlan";
 import { shellQuote } from "../text/shellQuote";
-import { nodeUnits, PATHS, PORTS, roleValues } from "./services";
+import { PATHS, PORTS } from "../catalog/services";
+import { nodeUnits, roleValues } from "./services";
 
 /** templates/ at the project root; every role template and partial is read from here. */
 export const TEMPLATES_DIR = path.resolve(__dirname, "..", "..", "templates");
@@ -117,7 +117,7 @@ export interface NodeRenderContext {
     readonly sshPublicKey: string;
     readonly plan: ClusterPlan;
     /** Image reference per service, defaults overridden by `mesos-cluster:images`. */
-    readonly images: ClusterConfig["images"];
+    readonly images: ClusterPlan["images"];
     /** docker.service then the role's units: enabled by runcmd, listed by clusterstat. */
     readonly units: readonly string[];
     /** The same, one per line, as /etc/mesos-cluster/units. */
@@ -131,13 +131,13 @@ export interface NodeRenderContext {
 export function renderContext(plan: ClusterPlan, node: PlannedNode): NodeRenderContext {
     const units = nodeUnits(plan, node);
     return {
-        cluster: { id: plan.config.clusterId, domain: plan.config.domain },
+        cluster: { id: plan.clusterId, domain: plan.domain },
         node,
         hosts: plan.nodes.map((n) => ({ ip: n.privateIp, fqdn: n.fqdn, name: n.name })),
-        sshUser: plan.config.sshUser,
-        sshPublicKey: plan.config.sshPublicKey,
+        sshUser: plan.sshUser,
+        sshPublicKey: plan.sshPublicKey,
         plan,
-        images: plan.config.images,
+        images: plan.images,
         units,
         unitsFile: units.map((unit) => `${unit}\n`).join(""),
         paths: PATHS,

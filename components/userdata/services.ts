@@ -1,56 +1,11 @@
 import type { ClusterPlan, PlannedNode } from "../plan/clusterPlan";
 import { exhibitorEnvFile } from "../plan/ensemble";
-import type { Role } from "../plan/names";
+import type { Role } from "../catalog/roles";
+import { PATHS, PORTS, roleUnits } from "../catalog/services";
 
-/**
- * What each role runs, as systemd unit names. Post-step scripts restart and check these by
- * name, so they are a contract: change them only together with templates/scripts/.
- */
-export const ROLE_UNITS: Readonly<Record<Role, readonly string[]>> = {
-    border: ["node-exporter.service"],
-    quorum: ["etcd.service", "zookeeper.service", "node-exporter.service"],
-    master: [
-        "zookeeper.service",
-        "mesos-master.service",
-        "marathon.service",
-        "mesos-dns.service",
-        "prometheus.service",
-        "cadvisor.service",
-        "node-exporter.service",
-    ],
-    worker: ["mesos-agent.service", "marathon-lb.service", "cadvisor.service", "node-exporter.service"],
-};
-
-/** Paths the templates write and the scripts read; the docs and the lab refer to them. */
-export const PATHS = {
-    /** Exhibitor-compatible env file of the masters' ZooKeeper (the documented contract). */
-    exhibitorEnv: "/etc/mesos-cluster/exhibitor",
-    /** Same format for the quorum nodes' "platform" ZooKeeper; ids are quorum indexes. */
-    platformZookeeperEnv: "/etc/mesos-cluster/platform-zookeeper",
-    units: "/etc/mesos-cluster/units",
-    masters: "/etc/mesos-cluster/masters",
-    launcher: "/usr/local/bin/zk-static-ensemble",
-    clusterstat: "/usr/local/bin/clusterstat",
-    clusterStatus: "/usr/local/bin/cluster-status",
-} as const;
-
-export const PORTS = {
-    nodeExporter: 9100,
-    cadvisor: 4194,
-    prometheus: 9090,
-    marathon: 8080,
-    mesosMaster: 5050,
-    mesosAgent: 5051,
-    zookeeper: 2181,
-    etcdClient: 2379,
-    etcdPeer: 2380,
-    mesosDnsHttp: 8123,
-} as const;
-
-/** Units of a node in start order, docker.service first: what clusterstat reports. */
+/** Units of a node in start order, docker.service first: what cloud-init enables and clusterstat reports. */
 export function nodeUnits(plan: ClusterPlan, node: PlannedNode): string[] {
-    const vpn = node.role === "border" && plan.config.vpn.enabled ? ["pritunl.service"] : [];
-    return ["docker.service", ...ROLE_UNITS[node.role], ...vpn];
+    return roleUnits(node.role, { vpn: plan.vpn });
 }
 
 /**
@@ -83,7 +38,7 @@ export function roleValues(plan: ClusterPlan, node: PlannedNode) {
         case "worker":
             return { marathonUrls: masters.map((n) => `http://${n.privateIp}:${PORTS.marathon}`) };
         case "border":
-            return { vpn: plan.config.vpn.enabled };
+            return { vpn: plan.vpn };
     }
 }
 
@@ -94,8 +49,8 @@ function mesosDnsConfig(plan: ClusterPlan, node: PlannedNode, masters: readonly 
         masters: masters.map((n) => `${n.privateIp}:${PORTS.mesosMaster}`),
         refreshSeconds: 60,
         ttl: 60,
-        domain: plan.config.domain,
-        port: 53,
+        domain: plan.domain,
+        port: PORTS.dns,
         // The node's own address: 0.0.0.0:53 would collide with systemd-resolved's stub.
         listener: node.privateIp,
         // The VPC resolver answers everything outside the cluster domain.
@@ -104,8 +59,8 @@ function mesosDnsConfig(plan: ClusterPlan, node: PlannedNode, masters: readonly 
         httpon: true,
         httpport: PORTS.mesosDnsHttp,
         externalon: true,
-        SOAMname: `ns1.${plan.config.domain}`,
-        SOARname: `root.ns1.${plan.config.domain}`,
+        SOAMname: `ns1.${plan.domain}`,
+        SOARname: `root.ns1.${plan.domain}`,
         IPSources: ["netinfo", "mesos", "host"],
     };
     return `${JSON.stringify(config, null, 1)}\n`;

@@ -1,7 +1,6 @@
 import * as fs from "fs";
 import * as path from "path";
 import { parseArgs } from "util";
-import { POST_STEPS } from "../../components/poststeps/plan";
 import { decodeUserData } from "../../components/userdata/encode";
 import { evaluateProgram, Evaluation, isSecretValue, RegisteredResource } from "./mockEngine";
 import { readStackConfig, stackFile } from "./stackConfig";
@@ -64,8 +63,6 @@ export function nodeFromInstance(resource: RegisteredResource): PlanNode & { use
     };
 }
 
-const POST_STEP_NAME = new RegExp(`-(${POST_STEPS.join("|")})-`);
-
 /**
  * The post-step commands exactly as registered (create text, triggers, dependsOn URNs), with
  * ids and URNs turned back into node and command names, in an order they can run in: each
@@ -77,9 +74,11 @@ export function commandsFromEvaluation(evaluation: Evaluation): (PlanCommand & {
     const nodeByIp = new Map(instances.map((r) => [r.inputs.privateIp as string, r.inputs.tags.Name as string]));
     const commands = evaluation.resources.filter((r) => r.type === REMOTE_COMMAND);
     const nameByUrn = new Map(commands.map((r) => [r.urn, r.name]));
+    // The program's own `postSteps` output says which step each command is.
+    const stepByName = new Map(((evaluation.outputs.postSteps ?? []) as { name: string; step: string }[]).map((s) => [s.name, s.step]));
     const rows = commands.map((r) => {
-        const step = POST_STEP_NAME.exec(r.name)?.[1];
-        if (!step) throw new Error(`${r.name}: not a post-step command name`);
+        const step = stepByName.get(r.name);
+        if (!step) throw new Error(`${r.name}: not in the program's postSteps output`);
         // @pulumi/command marks the whole connection secret (it holds the private key).
         const connection = isSecretValue(r.inputs.connection) ? r.inputs.connection.value : r.inputs.connection;
         const sshHost = connection?.host as string | undefined;

@@ -3,6 +3,10 @@
 # keeps its IP but gets a new MAC; until the old neighbour entry ages out, this node keeps
 # sending to the dead MAC. Flushing the entries makes the kernel ask again at once.
 set -euo pipefail
+STEP="arp-purge"
+# Run from its file (tests, by hand), a script brings its prelude; in a create text it is already there.
+# shellcheck source-path=SCRIPTDIR source=lib/prelude.sh
+[[ $(type -t die) == function ]] || source "${BASH_SOURCE[0]%/*}/lib/prelude.sh"
 
 usage() {
     cat <<'USAGE'
@@ -14,27 +18,16 @@ Idempotent: an IP without an entry is reported and skipped.
 USAGE
 }
 
-log() { printf '%s arp-purge: %s\n' "$(date -u +%H:%M:%S)" "$*"; }
-die() { printf '%s arp-purge: error: %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; exit 1; }
-
-is_ipv4() {
-    local IFS=. octet
-    local -a octets
-    [[ $1 =~ ^[0-9]{1,3}(\.[0-9]{1,3}){3}$ ]] || return 1
-    read -r -a octets <<<"$1"
-    for octet in "${octets[@]}"; do ((10#$octet <= 255)) || return 1; done
-}
-
 main() {
     local -a ips=()
     while (($# > 0)); do
         case "$1" in
             -h | --help) usage; return 0 ;;
-            -*) usage >&2; die "unknown option: $1" ;;
+            -*) usage_error "unknown option: $1" ;;
             *) is_ipv4 "$1" || die "not an IPv4 address: $1"; ips+=("$1"); shift ;;
         esac
     done
-    ((${#ips[@]} > 0)) || { usage >&2; die "no IP given"; }
+    ((${#ips[@]} > 0)) || { usage_error "no IP given"; }
     command -v ip >/dev/null || die "ip (iproute2) is not installed on this node"
 
     local address before after

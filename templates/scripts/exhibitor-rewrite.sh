@@ -3,6 +3,10 @@
 # rolling restart one master at a time, wait for the ensemble to settle after each). The
 # commands run this on one master after another; this script does one master's turn.
 set -euo pipefail
+STEP="exhibitor-rewrite"
+# Run from its file (tests, by hand), a script brings its prelude; in a create text it is already there.
+# shellcheck source-path=SCRIPTDIR source=lib/prelude.sh
+[[ $(type -t die) == function ]] || source "${BASH_SOURCE[0]%/*}/lib/prelude.sh"
 
 DEFAULT_FILE=/etc/mesos-cluster/exhibitor
 DEFAULT_UNIT=zookeeper.service
@@ -33,9 +37,6 @@ write but before the restart, PATH.restart-pending makes the next run restart an
 ZooKeeper is asked with its "srvr" four-letter word over bash's /dev/tcp (no nc needed).
 USAGE
 }
-
-log() { printf '%s exhibitor-rewrite: %s\n' "$(date -u +%H:%M:%S)" "$*"; }
-die() { printf '%s exhibitor-rewrite: error: %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; exit 1; }
 
 # Prints the "Mode:" of the ZooKeeper at host:port (leader, follower, standalone), or nothing
 # when it does not serve. ZooKeeper >= 3.5 whitelists only srvr among the four-letter words.
@@ -104,11 +105,11 @@ main() {
             --unit) [[ $# -ge 2 && -n $2 ]] || die "--unit needs a unit name"; unit=$2; shift 2 ;;
             --port) [[ $# -ge 2 && $2 =~ ^[1-9][0-9]*$ ]] || die "--port needs a port number"; port=$2; shift 2 ;;
             --timeout) [[ $# -ge 2 && $2 =~ ^[1-9][0-9]*$ ]] || die "--timeout needs a positive number of seconds"; total=$2; shift 2 ;;
-            -*) usage >&2; die "unknown option: $1" ;;
+            -*) usage_error "unknown option: $1" ;;
             *) [[ -z $ensemble ]] || die "one ENSEMBLE only, got a second: $1"; ensemble=$1; shift ;;
         esac
     done
-    [[ -n $ensemble ]] || { usage >&2; die "no ENSEMBLE given"; }
+    [[ -n $ensemble ]] || { usage_error "no ENSEMBLE given"; }
     [[ $ensemble =~ ^[0-9]+:[0-9.]+(,[0-9]+:[0-9.]+)*$ ]] || die "ENSEMBLE is not id:ip,...: $ensemble"
     local -a members=()
     local member

@@ -5,6 +5,10 @@
 # restarting (it rejoins last); Marathon abdicates on DELETE /v2/leader. We keep no SSH keys
 # on the nodes, so each master runs this for itself, in rounds, and acts only if it leads.
 set -euo pipefail
+STEP="leader-step-down"
+# Run from its file (tests, by hand), a script brings its prelude; in a create text it is already there.
+# shellcheck source-path=SCRIPTDIR source=lib/prelude.sh
+[[ $(type -t die) == function ]] || source "${BASH_SOURCE[0]%/*}/lib/prelude.sh"
 
 usage() {
     cat <<'USAGE'
@@ -24,17 +28,14 @@ than the Mesos quorum (seed 002).
   --domain DOMAIN    the cluster domain, to recognise NAME.DOMAIN in leader answers
   --quorum N         Mesos --quorum (default: a majority of the masters given)
   --timeout SECONDS  longest wait for a leader, a new leader or the verdict (default 300)
+  --mesos-port PORT  mesos-master's HTTP port (default 5050)
+  --marathon-port PORT  Marathon's HTTP port (default 8080)
+  --mesos-unit UNIT  the systemd unit of mesos-master (default mesos-master.service)
 USAGE
 }
 
-log() { printf '%s leader-step-down: %s\n' "$(date -u +%H:%M:%S)" "$*"; }
-die() { printf '%s leader-step-down: error: %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; exit 1; }
-
 declare -a NAMES=() IPS=()
-DOMAIN=""
-
-now_ms() { date +%s%3N; }
-elapsed() { local ms=$(($(now_ms) - $1)); printf '%d.%d s' $((ms / 1000)) $((ms % 1000 / 100)); }
+DOMAIN="" MESOS_PORT=5050 MARATHON_PORT=8080 MESOS_UNIT=mesos-master.service
 
 # The master a leader answer names: NAME, NAME.DOMAIN or IP, with or without :port.
 master_of() {
@@ -74,7 +75,7 @@ probe_mesos() {
     local -a said=()
     VIEW=""
     for i in "${!NAMES[@]}"; do
-        headers=$(curl -sI --max-time 3 "http://${IPS[i]}:5050/redirect" 2>/dev/null) || headers=""
+        headers=$(curl -sI --max-time 3 "http://${IPS[i]}:$MESOS_PORT/redirect" 2>/dev/null) || headers=""
         status="" location=""
         while IFS=$'\r' read -r line; do
             [[ $line =~ ^HTTP/[0-9.]+\ ([0-9]{3}) ]] && status=${BASH_REMATCH[1]}
@@ -96,7 +97,7 @@ probe_marathon() {
     local -a said=()
     VIEW=""
     for i in "${!NAMES[@]}"; do
-        reply=$(curl -s --max-time 3 -w '\n%{http_code}' "http://${IPS[i]}:8080/v2/leader" 2>/dev/null) || reply=$'\n000'
+        reply=$(curl -s --max-time 3 -w '\n%{http_code}' "http://${IPS[i]}:$MARATHON_PORT/v2/leader" 2>/dev/null) || reply=$'\n000'
         code=${reply##*$'\n'}
         body=${reply%$'\n'*}
         if [[ $code == 200 && $body =~ \"leader\"[[:space:]]*:[[:space:]]*\"([^\"]+)\" ]]; then
@@ -150,10 +151,10 @@ step_down() {
     local started
     started=$(now_ms)
     if [[ $kind == mesos ]]; then
-        systemctl restart mesos-master.service || die "systemctl restart mesos-master.service failed"
+        systemctl restart "$MESOS_UNIT" || die "systemctl restart $MESOS_UNIT failed"
     else
-        curl -sf --max-time 10 -X DELETE "http://$self_ip:8080/v2/leader" >/dev/null \
-            || die "DELETE http://$self_ip:8080/v2/leader failed"
+        curl -sf --max-time 10 -X DELETE "http://$self_ip:$MARATHON_PORT/v2/leader" >/dev/null \
+            || die "DELETE http://$self_ip:$MARATHON_PORT/v2/leader failed"
     fi
     # shellcheck disable=SC2016 # evaluated by wait_for, after each probe
     if ! wait_for "$kind" '[[ $LEADER != "$self" ]]' "$((SECONDS + total))"; then
@@ -196,15 +197,18 @@ main() {
             --domain) [[ $# -ge 2 ]] || die "--domain needs a domain"; DOMAIN=$2; shift 2 ;;
             --quorum) [[ $# -ge 2 && $2 =~ ^[1-9][0-9]*$ ]] || die "--quorum needs a positive number"; quorum=$2; shift 2 ;;
             --timeout) [[ $# -ge 2 && $2 =~ ^[1-9][0-9]*$ ]] || die "--timeout needs a positive number of seconds"; total=$2; shift 2 ;;
-            -*) usage >&2; die "unknown option: $1" ;;
+            --mesos-port) [[ $# -ge 2 && $2 =~ ^[1-9][0-9]{0,4}$ ]] || die "--mesos-port needs a port number"; MESOS_PORT=$2; shift 2 ;;
+            --marathon-port) [[ $# -ge 2 && $2 =~ ^[1-9][0-9]{0,4}$ ]] || die "--marathon-port needs a port number"; MARATHON_PORT=$2; shift 2 ;;
+            --mesos-unit) [[ $# -ge 2 && $2 =~ ^[A-Za-z0-9@._-]+\.service$ ]] || die "--mesos-unit needs a unit name"; MESOS_UNIT=$2; shift 2 ;;
+            -*) usage_error "unknown option: $1" ;;
             *=*)
                 pair=$1
                 [[ ${pair#*=} =~ ^[0-9]{1,3}(\.[0-9]{1,3}){3}$ ]] || die "not NAME=IP: $pair"
                 NAMES+=("${pair%%=*}"); IPS+=("${pair#*=}"); shift ;;
-            *) usage >&2; die "not NAME=IP: $1" ;;
+            *) usage_error "not NAME=IP: $1" ;;
         esac
     done
-    ((${#NAMES[@]} > 0)) || { usage >&2; die "no masters given (NAME=IP...)"; }
+    ((${#NAMES[@]} > 0)) || { usage_error "no masters given (NAME=IP...)"; }
     [[ -n $DOMAIN ]] || die "--domain is required"
     [[ -n $preferred ]] || die "--preferred is required"
     local known=" ${NAMES[*]} "

@@ -2,6 +2,10 @@
 # Post-step "wait-ready" (seed 000 step 4: "a few minutes later I can ssh into master-1 again"
 # and every unit is active). Runs on a master; the later post-steps assume what it checks.
 set -euo pipefail
+STEP="wait-ready"
+# Run from its file (tests, by hand), a script brings its prelude; in a create text it is already there.
+# shellcheck source-path=SCRIPTDIR source=lib/prelude.sh
+[[ $(type -t die) == function ]] || source "${BASH_SOURCE[0]%/*}/lib/prelude.sh"
 
 usage() {
     cat <<'USAGE'
@@ -15,21 +19,18 @@ Exit 0 when ready; non-zero with the reason on stderr otherwise.
 USAGE
 }
 
-log() { printf '%s wait-ready: %s\n' "$(date -u +%H:%M:%S)" "$*"; }
-die() { printf '%s wait-ready: error: %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; exit 1; }
-
 main() {
     local total=1200
     local -a units=()
     while (($# > 0)); do
         case "$1" in
             -h | --help) usage; return 0 ;;
-            --timeout) [[ $# -ge 2 && $2 =~ ^[1-9][0-9]*$ ]] || { usage >&2; die "--timeout needs a positive number of seconds"; }; total=$2; shift 2 ;;
-            -*) usage >&2; die "unknown option: $1" ;;
+            --timeout) [[ $# -ge 2 && $2 =~ ^[1-9][0-9]*$ ]] || { usage_error "--timeout needs a positive number of seconds"; }; total=$2; shift 2 ;;
+            -*) usage_error "unknown option: $1" ;;
             *) units+=("$1"); shift ;;
         esac
     done
-    ((${#units[@]} > 0)) || { usage >&2; die "no units given"; }
+    ((${#units[@]} > 0)) || { usage_error "no units given"; }
     local deadline=$((SECONDS + total))
 
     # cloud-init writes the units and the env files they read; a unit that is active before

@@ -1,0 +1,229 @@
+import { Role, ROLES } from "./roles";
+
+/**
+ * The one catalog of what the cluster runs: every service's systemd unit, image, ports, the
+ * roles that run it and the roles that reach it. Security-group rules, unit templates,
+ * post-step arguments and the lab all derive from here, so a port cannot be opened in one
+ * place and listened on in another without a test noticing (test/catalog.test.ts).
+ *
+ * Pure data, imported by every later stage (config → plan → rendering/resources); it imports
+ * nothing of theirs.
+ */
+
+/** Who may open a connection: a role's security group, or the operators' `adminCidrs`. */
+export type Source = Role | "admin";
+
+export interface Listener {
+    /** The key templates and scripts use: `ports.<name>`. */
+    readonly name: PortName;
+    readonly protocol: "tcp" | "udp";
+    readonly port: number | readonly [number, number];
+    readonly description: string;
+    /** Who may connect, per role the service runs on; a role missing here is reached by nobody. */
+    readonly from: Partial<Record<Role, readonly Source[]>>;
+}
+
+export interface Service {
+    /** The systemd unit on the node; undefined for what the OS image itself runs (sshd). */
+    readonly unit?: string;
+    /** Key of the service's container image in `mesos-cluster:images`. */
+    readonly image?: ImageKey;
+    readonly roles: readonly Role[];
+    /** Runs only when the named switch is on (`mesos-cluster:vpn.enabled`). */
+    readonly optIn?: "vpn";
+    readonly listeners: readonly Listener[];
+}
+
+/**
+ * Container images, pinned by tag; `mesos-cluster:images.<key>` overrides one.
+ *
+ * Mesosphere stopped publishing mesos-master/mesos-slave, mesos-dns and marathon-lb images
+ * around these versions; the tags below are ones seen published and in use, not guesses.
+ */
+export const DEFAULT_IMAGES = {
+    zookeeper: "zookeeper:3.9.3",
+    etcd: "quay.io/coreos/etcd:v3.5.17",
+    mesosMaster: "mesosphere/mesos-master:1.7.0",
+    mesosAgent: "mesosphere/mesos-slave:1.7.0",
+    marathon: "mesosphere/marathon:v1.11.24",
+    mesosDns: "mesosphere/mesos-dns:v0.6.0",
+    marathonLb: "mesosphere/marathon-lb:v1.14.1",
+    prometheus: "prom/prometheus:v2.55.1",
+    nodeExporter: "prom/node-exporter:v1.8.2",
+    cadvisor: "gcr.io/cadvisor/cadvisor:v0.49.1",
+    pritunl: "jippi/pritunl:1.32.3697.80",
+} as const;
+
+export type ImageKey = keyof typeof DEFAULT_IMAGES;
+
+/** Every port by name: what templates see as `ports.<name>` and scripts take as arguments. */
+export const PORTS = {
+    ssh: 22,
+    dns: 53,
+    http: 80,
+    https: 443,
+    pritunlVpn: 1194,
+    zkClient: 2181,
+    zkPeer: 2888,
+    zkElection: 3888,
+    etcdClient: 2379,
+    etcdPeer: 2380,
+    cadvisor: 4194,
+    mesosMaster: 5050,
+    mesosAgent: 5051,
+    marathon: 8080,
+    mesosDnsHttp: 8123,
+    prometheus: 9090,
+    haproxyStats: 9090,
+    nodeExporter: 9100,
+    taskPorts: [31000, 32000],
+} as const satisfies Record<string, number | readonly [number, number]>;
+
+export type PortName = keyof typeof PORTS;
+
+const ALL: readonly Role[] = ROLES;
+const everyRole = (sources: readonly Source[]) => Object.fromEntries(ALL.map((role) => [role, sources])) as Record<Role, readonly Source[]>;
+const listen = (name: PortName, from: Listener["from"], description: string, protocol: "tcp" | "udp" = "tcp"): Listener => ({
+    name,
+    protocol,
+    port: PORTS[name],
+    description,
+    from,
+});
+
+export const SERVICES = {
+    sshd: {
+        roles: ALL,
+        // Only the border takes SSH from outside; every other node only from the border.
+        listeners: [listen("ssh", { border: ["admin"], quorum: ["border"], master: ["border"], worker: ["border"] }, "SSH (jump host from admins, the rest from the jump host)")],
+    },
+    etcd: {
+        unit: "etcd.service",
+        image: "etcd",
+        roles: ["quorum"],
+        listeners: [
+            listen("etcdClient", { quorum: ["quorum", "master", "worker"] }, "etcd clients"),
+            listen("etcdPeer", { quorum: ["quorum"] }, "etcd peers"),
+        ],
+    },
+    zookeeper: {
+        // Masters: the Mesos/Marathon ensemble (Exhibitor env file). Quorum: the platform one.
+        unit: "zookeeper.service",
+        image: "zookeeper",
+        roles: ["quorum", "master"],
+        listeners: [
+            listen("zkClient", { quorum: ["quorum", "master", "worker"], master: ["master", "worker"] }, "ZooKeeper clients"),
+            listen("zkPeer", { quorum: ["quorum"], master: ["master"] }, "ZooKeeper followers"),
+            listen("zkElection", { quorum: ["quorum"], master: ["master"] }, "ZooKeeper election"),
+        ],
+    },
+    mesosMaster: {
+        unit: "mesos-master.service",
+        image: "mesosMaster",
+        roles: ["master"],
+        listeners: [listen("mesosMaster", { master: ["master", "worker", "border"] }, "mesos-master API and UI")],
+    },
+    marathon: {
+        unit: "marathon.service",
+        image: "marathon",
+        roles: ["master"],
+        listeners: [listen("marathon", { master: ["master", "worker", "border"] }, "Marathon API and UI (marathon-lb reads it)")],
+    },
+    mesosDns: {
+        unit: "mesos-dns.service",
+        image: "mesosDns",
+        roles: ["master"],
+        listeners: [
+            listen("dns", { master: ["master", "worker"] }, "mesos-dns", "udp"),
+            listen("dns", { master: ["master", "worker"] }, "mesos-dns"),
+            listen("mesosDnsHttp", {}, "mesos-dns HTTP API (local only)"),
+        ],
+    },
+    prometheus: {
+        unit: "prometheus.service",
+        image: "prometheus",
+        roles: ["master"],
+        listeners: [listen("prometheus", { master: ["border"] }, "Prometheus UI")],
+    },
+    mesosAgent: {
+        unit: "mesos-agent.service",
+        image: "mesosAgent",
+        roles: ["worker"],
+        listeners: [
+            listen("mesosAgent", { worker: ["master"] }, "mesos-agent API"),
+            listen("taskPorts", { worker: ["master", "worker"] }, "Mesos task ports (marathon-lb backends)"),
+        ],
+    },
+    marathonLb: {
+        unit: "marathon-lb.service",
+        image: "marathonLb",
+        roles: ["worker"],
+        listeners: [
+            listen("http", { worker: ["border"] }, "marathon-lb HTTP"),
+            listen("https", { worker: ["border"] }, "marathon-lb HTTPS"),
+            listen("haproxyStats", { worker: ["border"] }, "marathon-lb HAProxy stats"),
+        ],
+    },
+    cadvisor: {
+        unit: "cadvisor.service",
+        image: "cadvisor",
+        roles: ["master", "worker"],
+        listeners: [listen("cadvisor", { master: ["master"], worker: ["master"] }, "cAdvisor scrape")],
+    },
+    nodeExporter: {
+        unit: "node-exporter.service",
+        image: "nodeExporter",
+        roles: ALL,
+        // Prometheus runs on the masters and scrapes every node.
+        listeners: [listen("nodeExporter", everyRole(["master"]), "node-exporter scrape")],
+    },
+    pritunl: {
+        unit: "pritunl.service",
+        image: "pritunl",
+        roles: ["border"],
+        optIn: "vpn",
+        listeners: [
+            listen("pritunlVpn", { border: ["admin"] }, "Pritunl VPN", "udp"),
+            listen("https", { border: ["admin"] }, "Pritunl web console"),
+        ],
+    },
+} as const satisfies Record<string, Service>;
+
+export type ServiceName = keyof typeof SERVICES;
+
+/** Services in catalog order, the switched-off opt-ins left out. */
+export function enabledServices(options: { vpn: boolean }): [ServiceName, Service][] {
+    return (Object.entries(SERVICES) as [ServiceName, Service][]).filter(([, service]) => service.optIn !== "vpn" || options.vpn);
+}
+
+/**
+ * A node's systemd units in start order (docker.service first): what cloud-init enables and
+ * clusterstat reports.
+ */
+export function roleUnits(role: Role, options: { vpn: boolean }): string[] {
+    const units = enabledServices(options)
+        .filter(([, service]) => service.roles.includes(role) && service.unit !== undefined)
+        .map(([, service]) => service.unit as string);
+    return ["docker.service", ...units];
+}
+
+/** The master units a replaced master must have active before any post-step touches it. */
+export const MASTER_CONTROL_UNITS = [
+    SERVICES.zookeeper.unit,
+    SERVICES.mesosMaster.unit,
+    SERVICES.marathon.unit,
+    SERVICES.mesosDns.unit,
+] as const;
+
+/** Paths the templates write and the scripts read: the documented contracts. */
+export const PATHS = {
+    /** Exhibitor-compatible env file of the masters' ZooKeeper. */
+    exhibitorEnv: "/etc/mesos-cluster/exhibitor",
+    /** Same format for the quorum nodes' "platform" ZooKeeper; ids are quorum indexes. */
+    platformZookeeperEnv: "/etc/mesos-cluster/platform-zookeeper",
+    units: "/etc/mesos-cluster/units",
+    masters: "/etc/mesos-cluster/masters",
+    launcher: "/usr/local/bin/zk-static-ensemble",
+    clusterstat: "/usr/local/bin/clusterstat",
+    clusterStatus: "/usr/local/bin/cluster-status",
+} as const;
