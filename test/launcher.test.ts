@@ -166,7 +166,7 @@ describe("zk-static-ensemble refuses, writes nothing and runs nothing", () => {
         ]) {
             const run = spawnSync("bash", [LAUNCHER, ...args], { encoding: "utf8", cwd: dir });
             expect(run.status).toBe(2);
-            expect(run.stderr).toMatch(/usage: zk-static-ensemble --env FILE --ip MY_IP --conf-dir DIR --data-dir DIR \[--cfg-data-dir PATH\] -- COMMAND/);
+            expect(run.stderr).toMatch(/usage: zk-static-ensemble --env FILE --ip MY_IP --conf-dir DIR --data-dir DIR \[--cfg-data-dir PATH\] \[--ports CLIENT:PEER:ELECTION\] -- COMMAND/);
         }
         expect(leftovers()).toEqual(["exhibitor"]);
     });

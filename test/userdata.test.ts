@@ -92,7 +92,7 @@ describe("masters", () => {
     it("start ZooKeeper through the launcher with the node's own IP, then the official image", () => {
         const run = execStart(unit("master-2", "zookeeper.service"));
         expect(run).toMatch(
-            /^\/usr\/local\/bin\/zk-static-ensemble --env \/etc\/mesos-cluster\/exhibitor --ip 10\.136\.64\.12 --conf-dir \/etc\/zookeeper\/conf --data-dir \/var\/lib\/zookeeper --cfg-data-dir \/data -- \/usr\/bin\/docker run /,
+            /^\/usr\/local\/bin\/zk-static-ensemble --env \/etc\/mesos-cluster\/exhibitor --ip 10\.136\.64\.12 --conf-dir \/etc\/zookeeper\/conf --data-dir \/var\/lib\/zookeeper --cfg-data-dir \/data --ports 2181:2888:3888 -- \/usr\/bin\/docker run /,
         );
         expect(run).toContain("-v /etc/zookeeper/conf/zoo.cfg:/conf/zoo.cfg:ro -v /var/lib/zookeeper:/data zookeeper:3.9.3");
     });

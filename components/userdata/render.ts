@@ -2,7 +2,6 @@ import * as fs from "fs";
 import Handlebars from "handlebars";
 import * as path from "path";
 import type { ClusterPlan, PlannedNode } from "../plan/clusterPlan";
-import { shellQuote } from "../text/shellQuote";
 import { PATHS, PORTS } from "../catalog/services";
 import { nodeUnits, roleValues } from "./services";
 
@@ -51,26 +50,14 @@ function staticFile(name: string): string {
 }
 
 /**
- * Values reach YAML and shell through these helpers only: the environment never HTML-escapes
+ * Values reach YAML and units through these helpers only: the environment never HTML-escapes
  * (it is not HTML) and `strict` turns a missing value into an error instead of an empty string.
  */
 function createEnvironment(): typeof Handlebars {
     const hbs = Handlebars.create();
     hbs.registerHelper("yaml", (value: unknown) => yamlScalar(value));
-    hbs.registerHelper("sh", (value: unknown) => shellQuote(value));
     hbs.registerHelper("json", (value: unknown) => JSON.stringify(value));
     hbs.registerHelper("word", (value: unknown) => unitWord(value));
-    hbs.registerHelper("eq", (a: unknown, b: unknown) => a === b);
-    hbs.registerHelper("join", (values: unknown[], separator: unknown) =>
-        values.join(typeof separator === "string" ? separator : ","),
-    );
-    hbs.registerHelper("indent", (spaces: number, options: Handlebars.HelperOptions) => {
-        const pad = " ".repeat(spaces);
-        return String(options.fn(options.data?.root ? options.data.root : {}))
-            .split("\n")
-            .map((line) => (line.length > 0 ? pad + line : line))
-            .join("\n");
-    });
     // {{#file "/path" mode="0755"}}content{{/file}}: one write_files item whose content is a
     // single quoted scalar, so nothing inside (unit, script, config) can break the YAML.
     hbs.registerHelper("file", function (this: unknown, filePath: unknown, options: Handlebars.HelperOptions) {

@@ -2,10 +2,10 @@ import * as fs from "fs";
 import * as path from "path";
 import { parseArgs } from "util";
 import { decodeUserData } from "../../components/userdata/encode";
-import { evaluateProgram, Evaluation, isSecretValue, RegisteredResource } from "./mockEngine";
-import { readStackConfig, stackFile } from "./stackConfig";
+import { evaluateStackFile, PROJECT_ROOT } from "./evaluateStack";
+import { Evaluation, isSecretValue, RegisteredResource } from "./mockEngine";
+import { stackFile } from "./stackConfig";
 
-const PROJECT_ROOT = path.resolve(__dirname, "..", "..");
 const INSTANCE = "aws:ec2/instance:Instance";
 const REMOTE_COMMAND = "command:remote:Command";
 
@@ -204,37 +204,10 @@ export async function main(argv: string[]): Promise<number> {
     }
     const stack = args.stack ?? "dev";
     const file = args.config !== undefined ? path.resolve(args.config) : stackFile(PROJECT_ROOT, stack);
-    let stackConfig;
-    try {
-        stackConfig = readStackConfig(file);
-    } catch (err) {
-        console.error(`error: ${(err as Error).message}`);
-        return 1;
-    }
-    for (const key of stackConfig.placeholders) {
-        console.error(`note: ${key} is encrypted or unset; the offline plan uses a placeholder`);
-    }
-
-    let evaluation: Evaluation;
-    try {
-        evaluation = await evaluateProgram({
-            config: stackConfig.config,
-            secretKeys: stackConfig.secretKeys,
-            stack: args.config !== undefined ? path.basename(file).replace(/^Pulumi\.|\.ya?ml$/g, "") : stack,
-            load: async () => require(path.join(PROJECT_ROOT, "index.ts")),
-        });
-    } catch (err) {
-        const lines = (err as { lines?: readonly string[] }).lines;
-        if (lines) {
-            for (const line of lines) console.error(`error: ${line}`);
-            return 1;
-        }
-        throw err;
-    }
-    if (evaluation.duplicateUrns.length > 0) {
-        console.error(`error: duplicate resource URNs: ${evaluation.duplicateUrns.join(", ")}`);
-        return 1;
-    }
+    const stackName = args.config !== undefined ? path.basename(file).replace(/^Pulumi\.|\.ya?ml$/g, "") : stack;
+    const evaluated = await evaluateStackFile(file, stackName, (line) => console.error(line));
+    if (!evaluated.ok) return evaluated.exitCode;
+    const { evaluation } = evaluated;
 
     const report = buildReport(evaluation);
     if (args.out !== undefined) {

@@ -1,11 +1,11 @@
 import { spawnSync, SpawnSyncReturns } from "child_process";
-import * as path from "path";
 import { REBUILD_ENV } from "../../components/config/load";
 import { failureTolerance } from "../../components/plan/quorum";
-import { evaluateProgram, Evaluation, RegisteredResource } from "./mockEngine";
-import { readStackConfig, stackFile } from "./stackConfig";
+import { shellWord } from "../../components/text/shellQuote";
+import { evaluateStackFile, PROJECT_ROOT } from "./evaluateStack";
+import { Evaluation, RegisteredResource } from "./mockEngine";
+import { stackFile } from "./stackConfig";
 
-const PROJECT_ROOT = path.resolve(__dirname, "..", "..");
 const INSTANCE = "aws:ec2/instance:Instance";
 
 const USAGE = `usage: npm run replace -- <node> [--stack NAME] [--dry-run] [-- extra pulumi up args]
@@ -78,11 +78,6 @@ export function plannedInstances(evaluation: Evaluation): PlannedInstance[] {
     return evaluation.resources
         .filter((r) => r.type === INSTANCE)
         .map((r) => ({ node: r.inputs.tags.Name as string, role: r.inputs.tags.Role as string, urn: engineUrn(r, byMockUrn) }));
-}
-
-/** POSIX single-quoting, only where needed (URNs hold `$`). */
-export function shellWord(word: string): string {
-    return /^[A-Za-z0-9_@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
 }
 
 export function pulumiUpArgs(urn: string, args: ReplaceArgs): string[] {
@@ -164,29 +159,11 @@ export async function main(argv: string[], deps: ReplaceDeps = defaultDeps): Pro
     }
     const args = parsed;
 
-    let stackConfig;
-    try {
-        stackConfig = readStackConfig(stackFile(PROJECT_ROOT, args.stack));
-    } catch (err) {
-        deps.err(`error: ${(err as Error).message}`);
-        return 1;
-    }
     // The node list comes from the plan itself, before the rebuild variable names anything.
     delete process.env[REBUILD_ENV];
-    let evaluation: Evaluation;
-    try {
-        evaluation = await evaluateProgram({
-            config: stackConfig.config,
-            secretKeys: stackConfig.secretKeys,
-            stack: args.stack,
-            load: async () => require(path.join(PROJECT_ROOT, "index.ts")),
-        });
-    } catch (err) {
-        const lines = (err as { lines?: readonly string[] }).lines;
-        if (!lines) throw err;
-        for (const line of lines) deps.err(`error: ${line}`);
-        return 1;
-    }
+    const evaluated = await evaluateStackFile(stackFile(PROJECT_ROOT, args.stack), args.stack, deps.err);
+    if (!evaluated.ok) return evaluated.exitCode;
+    const { evaluation } = evaluated;
     const planned = plannedInstances(evaluation);
     const target = planned.find((p) => p.node === args.node);
     if (!target) {

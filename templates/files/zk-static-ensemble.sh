@@ -5,14 +5,14 @@
 #
 # Interface (a contract: the lab runs this outside Docker, keep it stable):
 #   zk-static-ensemble --env FILE --ip MY_IP --conf-dir DIR --data-dir DIR
-#                      [--cfg-data-dir PATH] -- COMMAND [ARGS...]
+#                      [--cfg-data-dir PATH] [--ports CLIENT:PEER:ELECTION] -- COMMAND [ARGS...]
 # --cfg-data-dir is dataDir as ZooKeeper sees it (e.g. /data inside the container) when it
-# differs from where --data-dir is on this host.
+# differs from where --data-dir is on this host. --ports defaults to ZooKeeper's 2181:2888:3888.
 set -euo pipefail
 
 prog=zk-static-ensemble
 usage() {
-    echo "usage: $prog --env FILE --ip MY_IP --conf-dir DIR --data-dir DIR [--cfg-data-dir PATH] -- COMMAND [ARGS...]" >&2
+    echo "usage: $prog --env FILE --ip MY_IP --conf-dir DIR --data-dir DIR [--cfg-data-dir PATH] [--ports CLIENT:PEER:ELECTION] -- COMMAND [ARGS...]" >&2
     exit 2
 }
 die() {
@@ -20,10 +20,10 @@ die() {
     exit 1
 }
 
-env_file='' my_ip='' conf_dir='' data_dir='' cfg_data_dir=''
+env_file='' my_ip='' conf_dir='' data_dir='' cfg_data_dir='' ports=2181:2888:3888
 while [ $# -gt 0 ]; do
     case "$1" in
-        --env | --ip | --conf-dir | --data-dir | --cfg-data-dir)
+        --env | --ip | --conf-dir | --data-dir | --cfg-data-dir | --ports)
             [ $# -ge 2 ] || usage
             case "$1" in
                 --env) env_file=$2 ;;
@@ -31,6 +31,7 @@ while [ $# -gt 0 ]; do
                 --conf-dir) conf_dir=$2 ;;
                 --data-dir) data_dir=$2 ;;
                 --cfg-data-dir) cfg_data_dir=$2 ;;
+                --ports) ports=$2 ;;
             esac
             shift 2
             ;;
@@ -42,6 +43,8 @@ if [ -z "$env_file" ] || [ -z "$my_ip" ] || [ -z "$conf_dir" ] || [ -z "$data_di
     usage
 fi
 cfg_data_dir=${cfg_data_dir:-$data_dir}
+[[ $ports =~ ^[1-9][0-9]{0,4}:[1-9][0-9]{0,4}:[1-9][0-9]{0,4}$ ]] || { echo "$prog: --ports wants CLIENT:PEER:ELECTION, got '$ports'" >&2; usage; }
+IFS=: read -r client_port peer_port election_port <<<"$ports"
 
 is_ipv4() {
     local octet
@@ -77,7 +80,7 @@ for member in "${members[@]}"; do
     [ -z "${seen_id[$id]:-}" ] || die "$env_file: id $id appears twice in EXHIBITOR_STATICENSEMBLE"
     [ -z "${seen_ip[$ip]:-}" ] || die "$env_file: $ip appears twice in EXHIBITOR_STATICENSEMBLE"
     seen_id[$id]=1 seen_ip[$ip]=1
-    servers+=("server.$id=$ip:2888:3888;2181")
+    servers+=("server.$id=$ip:$peer_port:$election_port;$client_port")
     [ "$ip" != "$my_ip" ] || my_id=$id
     count=$((count + 1))
 done
@@ -98,7 +101,7 @@ tmp_id=$(mktemp "$data_dir/.myid.XXXXXX")
     echo "initLimit=10"
     echo "syncLimit=5"
     echo "dataDir=$cfg_data_dir"
-    echo "clientPort=2181"
+    echo "clientPort=$client_port"
     echo "4lw.commands.whitelist=srvr"
     # The AdminServer would take 8080, Marathon's port.
     echo "admin.enableServer=false"
