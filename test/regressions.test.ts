@@ -1,7 +1,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import * as zlib from "zlib";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { parse } from "yaml";
 import { validateConfig } from "../components/config/validate";
 import { planCluster } from "../components/plan/clusterPlan";
@@ -13,6 +13,10 @@ import { leaderWorld, lines, nodeFile, scratch, script, shims, snapshot } from "
 // Behaviours a plausible bug once broke with the suite still green (issue 15). Expected values
 // are written out literally, never computed with the code under test, and the example data is
 // chosen so that the right answer and the plausible wrong one differ.
+
+// Most cases wait on a script's own 1-2 s deadline, not on the CPU: run them side by side
+// (vitest's default is 5 at a time).
+vi.setConfig({ maxConcurrency: 32 });
 
 describe("seed 001: each master's Exhibitor env file is the string-sorted ensemble", () => {
     // Numeric (and node) order .9 < .10 < .100; string order "…10" < "…100" < "…9".
