@@ -9,8 +9,10 @@ import { barePath, leaderWorld, lines, nodeFile, scratch, script, shims, snapsho
 // case reaches one, checks the exit code and the reason on stderr, and that nothing changed:
 // files byte-identical (no rewrite, backup, temp file or marker), no restart/stop through the
 // systemctl stand-in, no DELETE through the curl stand-in, no neighbour flushed.
-// The regressions (quorum margin, verify, cloud-init verdict, unit states) are in
-// regressions.test.ts; refusals already covered elsewhere are named in the README table.
+// Covered elsewhere: leader-step-down's quorum margin and --verify, wait-ready's cloud-init
+// verdict and unit states (regressions.test.ts); exhibitor-rewrite's refusals after it wrote
+// the file (below quorum, restart failed, not settled: poststeps.scripts.test.ts); the
+// launcher's malformed env files (launcher.test.ts).
 
 // Most cases wait on a script's own 1-2 s deadline, not on the CPU: run them side by side
 // (vitest's default is 5 at a time).
