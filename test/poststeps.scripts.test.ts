@@ -3,24 +3,13 @@ import * as net from "net";
 import * as os from "os";
 import * as path from "path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { SCRIPTS_DIR } from "../components/poststeps/commandSpec";
 import { commands, evaluateDev, run } from "./helpers/postSteps";
+import { leaderWorld, script, shims } from "./helpers/standIns";
 
-// The scripts' own logic, run here with stand-ins on PATH for what only a node has (systemctl,
-// cloud-init, sudo, ip, and curl answering as Mesos/Marathon would). The lab runs them for real.
+// The scripts' own logic, run here with the stand-ins of helpers/standIns.ts on PATH. The lab
+// runs them for real. Their refusals are in scripts.refusals.test.ts.
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "poststeps-run-"));
-let shimCount = 0;
-
-/** A directory of executable stand-ins, put first on PATH. */
-function shims(files: Record<string, string>): NodeJS.ProcessEnv {
-    const dir = path.join(tmp, `bin-${shimCount++}`);
-    fs.mkdirSync(dir);
-    for (const [name, body] of Object.entries(files)) fs.writeFileSync(path.join(dir, name), `#!/usr/bin/env bash\n${body}\n`, { mode: 0o755 });
-    return { ...process.env, PATH: `${dir}:${process.env.PATH}` };
-}
-
-const script = (name: string) => path.join(SCRIPTS_DIR, name);
 
 describe("exhibitor-rewrite.sh against a temporary env file", () => {
     let zk: net.Server;
@@ -104,34 +93,6 @@ describe("exhibitor-rewrite.sh against a temporary env file", () => {
         expect(help.stdout).toContain("default /etc/mesos-cluster/exhibitor");
     });
 });
-
-// Mesos and Marathon as seen through curl: a contender queue per service, the head leads.
-// Restarting mesos-master or DELETE /v2/leader sends the leader to the back, as ZooKeeper's
-// leader election (oldest contender wins) and Marathon's abdication do.
-function leaderWorld(mesosQueue: string[], marathonQueue: string[]) {
-    const state = fs.mkdtempSync(path.join(tmp, "world-"));
-    fs.writeFileSync(path.join(state, "mesos"), mesosQueue.map((m) => `${m}\n`).join(""));
-    fs.writeFileSync(path.join(state, "marathon"), marathonQueue.map((m) => `${m}\n`).join(""));
-    const rotate = (service: string) => `{ head=$(head -n1 ${state}/${service}); tail -n +2 ${state}/${service} > ${state}/t; echo "$head" >> ${state}/t; mv ${state}/t ${state}/${service}; echo "$head" >> ${state}/${service}.stepped; }`;
-    const env = shims({
-        sudo: `[[ $1 == -n ]] && shift; exec "$@"`,
-        systemctl: `[[ "$*" == "restart mesos-master.service" ]] && ${rotate("mesos")}; true`,
-        curl: [
-            `url=\${*: -1}; leader_m=$(head -n1 ${state}/mesos); leader_a=$(head -n1 ${state}/marathon)`,
-            `case "$*" in`,
-            `  *"-X DELETE"*) ${rotate("marathon")}; echo '{"message":"Leadership abdicated"}' ;;`,
-            `  *"-sI"*) if [[ -n $leader_m ]]; then printf 'HTTP/1.1 307 Temporary Redirect\\r\\nLocation: //%s.cell-1.dc-1.demo.lan:5050\\r\\n\\r\\n' "$leader_m"; else printf 'HTTP/1.1 503 Service Unavailable\\r\\n\\r\\n'; fi ;;`,
-            `  *"/v2/leader"*) if [[ -n $leader_a ]]; then printf '{"leader":"%s.cell-1.dc-1.demo.lan:8080"}\\n200' "$leader_a"; else printf '{"message":"There is no leader"}\\n404'; fi ;;`,
-            `  *) echo "unexpected curl $*" >&2; exit 7 ;;`,
-            `esac`,
-        ].join("\n"),
-    });
-    const stepped = (service: string) => {
-        const f = path.join(state, `${service}.stepped`);
-        return fs.existsSync(f) ? fs.readFileSync(f, "utf8").split("\n").filter(Boolean) : [];
-    };
-    return { env, stepped };
-}
 
 describe("leader-step-down.sh: the dev stack's generated commands in order", () => {
     it("moves both leaders from master-3 back to master-1 in hops, as seed 000 step 5 did by hand", async () => {

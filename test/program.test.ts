@@ -1,5 +1,4 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { FROZEN_AFTER_CREATE } from "../components/nodes/nodeGroup";
 import type { Evaluation, RegisteredResource } from "../scripts/offline/mockEngine";
 import { byName, evaluateStack, ofType } from "./helpers/evaluate";
 
@@ -64,16 +63,27 @@ describe("the dev stack's resource graph under mocks", () => {
         }
     });
 
-    it("replaces instances delete-first and never by surprise; IMDSv2 and encrypted disks", () => {
+    it("replaces instances delete-first and never by surprise (AMI and user data frozen); IMDSv2 with hop limit 2; encrypted disks", () => {
         for (const node of ofType(dev, INSTANCE)) {
             const name = node.inputs.tags.Name;
             expect(node.deleteBeforeReplace, name).toBe(true);
-            expect([...node.ignoreChanges].sort(), name).toEqual([...FROZEN_AFTER_CREATE].sort());
-            expect(node.inputs.metadataOptions, name).toMatchObject({ httpTokens: "required", httpEndpoint: "enabled" });
+            // Written out, not imported: a list that lost an entry must not pass against itself.
+            expect([...node.ignoreChanges].sort(), name).toEqual(["ami", "userData", "userDataBase64"]);
+            // Containers sit one hop behind the host: IMDSv2 answers need a hop limit of 2.
+            expect(node.inputs.metadataOptions, name).toEqual({ httpTokens: "required", httpEndpoint: "enabled", httpPutResponseHopLimit: 2 });
             expect(node.inputs.rootBlockDevice, name).toMatchObject({ encrypted: true, volumeType: "gp3" });
             expect(node.inputs.keyName, name).toBe(byName(dev, "cell-1-key").inputs.keyName ?? "cell-1-key");
             expect(node.inputs.ami, name).toBe("ami-0mock0ubuntu2404");
         }
+    });
+
+    it("maps no public IP on launch in either subnet: only the border's Elastic IP is public", () => {
+        const subnets = ofType(dev, "aws:ec2/subnet:Subnet");
+        expect(subnets.map((s) => [s.name, s.inputs.mapPublicIpOnLaunch]).sort()).toEqual([
+            ["cell-1-net-private", false],
+            ["cell-1-net-public", false],
+        ]);
+        expect(ofType(dev, INSTANCE).map((i) => i.inputs.associatePublicIpAddress).filter((v) => v !== undefined && v !== false)).toEqual([]);
     });
 
     it("opens only the border to the outside, and SSH elsewhere only from the border", () => {

@@ -42,6 +42,8 @@ export function run(command: string, args: readonly string[], options: { env?: N
             clearTimeout(timer);
             resolve({ code, stdout, stderr });
         });
+        // A script that refuses at once may exit before its stdin is written: not an error.
+        child.stdin.on("error", () => {});
         child.stdin.end(options.input ?? "");
     });
 }
