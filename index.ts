@@ -23,15 +23,15 @@ function prepare() {
         const plan = planCluster(loaded.config);
         const rendered = renderAllUserData(plan);
         if (rendered.errors.length > 0) throw new ConfigError(rendered.errors);
-        return { ...loaded, plan, userData: rendered.userData };
+        return { ...loaded, plan, userData: rendered.userData, bundles: rendered.bundles };
     } catch (err) {
         if (err instanceof ConfigError) throw new InvalidStackConfig(err.lines);
         throw err;
     }
 }
 
-const { plan, userData, sshPrivateKey, rebuild } = prepare();
-const cluster = new MesosCluster(plan.clusterId, { plan, userData, sshPrivateKey, rebuild });
+const { plan, userData, bundles, sshPrivateKey, rebuild } = prepare();
+const cluster = new MesosCluster(plan.clusterId, { plan, userData, bundles, sshPrivateKey, rebuild });
 
 const preferred = plan.nodes.find((n) => n.name === plan.preferredLeader) ?? plan.nodes.find((n) => n.role === "master")!;
 

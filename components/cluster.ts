@@ -4,6 +4,12 @@ import { ClusterNetwork } from "./network/network";
 import { NodeGroup } from "./nodes/nodeGroup";
 import { ClusterPlan, nodesOfRole } from "./plan/clusterPlan";
 import type { NodeUserData } from "./userdata/userData";
+import { BundleStore } from "./bundles/bundleStore";
+import type { Role } from "./catalog/roles";
+import { ClusterDns } from "./dns/clusterDns";
+import { NodeIdentities } from "./iam/nodeIdentities";
+import type { RoleBundle } from "./userdata/roleBundle";
+import { MESOS_DNS_DOMAIN } from "./catalog/dns";
 import { PostSteps } from "./poststeps/postSteps";
 import { ROLES } from "./catalog/roles";
 import { ClusterSecurityGroups } from "./security/securityGroups";
@@ -20,6 +26,8 @@ export interface MesosClusterArgs {
     readonly plan: ClusterPlan;
     /** Every node's rendered user data, by node name. */
     readonly userData: ReadonlyMap<string, NodeUserData>;
+    /** Each role's bundle, installed by its nodes at first boot. */
+    readonly bundles: ReadonlyMap<Role, RoleBundle>;
     /** Only for the post-step commands' SSH connections; never written to a node. */
     readonly sshPrivateKey: pulumi.Output<string>;
     /** Nodes being rebuilt on purpose (npm run replace): they take the current AMI and user data. */
@@ -39,7 +47,7 @@ export class MesosCluster extends pulumi.ComponentResource {
         const parent = { parent: this };
         const tags = { Cluster: plan.clusterId, ManagedBy: "pulumi:mesos-cluster" };
 
-        const network = new ClusterNetwork(`${name}-net`, { ...plan.network, tags }, parent);
+        const network = new ClusterNetwork(`${name}-net`, { ...plan.network, natGatewayIp: plan.infra.natGateway, tags }, parent);
         const security = new ClusterSecurityGroups(`${name}-sg`, {
             vpcId: network.vpc.id,
             adminCidrs: plan.adminCidrs,
@@ -58,8 +66,28 @@ export class MesosCluster extends pulumi.ComponentResource {
             ],
         }, parent).id;
 
+        const identities = new NodeIdentities(`${name}-iam`, { roles: [...args.bundles.keys()], tags }, parent);
+        const bundles = new BundleStore(`${name}-bundles`, {
+            region: plan.region,
+            vpcId: network.vpc.id,
+            routeTableIds: network.routeTables.map((table) => table.id),
+            bundles: args.bundles,
+            tags,
+        }, parent);
+        const dns = new ClusterDns(`${name}-dns`, {
+            vpcId: network.vpc.id,
+            domain: plan.domain,
+            mesosDomain: MESOS_DNS_DOMAIN,
+            masterIps: nodesOfRole(plan, "master").map((node) => node.privateIp),
+            forwarderSubnetId: network.privateSubnet.id,
+            forwarderIps: plan.infra.dnsForwarder,
+            forwarderSecurityGroupId: security.dnsForwarder.id,
+            tags,
+        }, parent);
+
         const instances = new Map<string, aws.ec2.Instance>();
-        for (const role of ROLES) {
+        // A role with no nodes (workers: 0) has no bundle, no identity and no group.
+        for (const role of ROLES.filter((r) => args.bundles.has(r))) {
             const group = new NodeGroup(`${name}-${role}`, {
                 role,
                 nodes: nodesOfRole(plan, role),
@@ -70,6 +98,10 @@ export class MesosCluster extends pulumi.ComponentResource {
                 ami,
                 rebuild: args.rebuild,
                 tags,
+                instanceProfile: identities.profiles.get(role)!.name,
+                bundleHost: bundles.host,
+                bootDependencies: [bundles.objects.get(role)!, ...bundles.ready],
+                zoneId: dns.zone.zoneId,
             }, parent);
             for (const [nodeName, instance] of group.instances) instances.set(nodeName, instance);
         }

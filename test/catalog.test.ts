@@ -11,7 +11,7 @@ import { clusterRules } from "../components/security/rules";
 import { renderAllUserData } from "../components/userdata/userData";
 import { TEMPLATES_DIR } from "../components/userdata/render";
 import { devRawConfig, withPatch } from "./helpers/devConfig";
-import { isUnitFile, readCloudConfig, WrittenFile } from "./helpers/validators";
+import { isUnitFile, readNode, WrittenFile } from "./helpers/validators";
 
 // The catalog is the one source of ports, units and flows; these tests hold what the nodes
 // actually run (the rendered user data) against what the security groups open.
@@ -21,7 +21,7 @@ if (!validated.ok) throw new Error(validated.errors.join("\n"));
 const plan = planCluster(validated.config);
 const rendered = renderAllUserData(plan).userData;
 const firstOf = (role: Role) => plan.nodes.find((n) => n.role === role)!.name;
-const filesOf = (role: Role): readonly WrittenFile[] => readCloudConfig(rendered.get(firstOf(role))!.text).files;
+const filesOf = (role: Role): readonly WrittenFile[] => readNode(rendered.get(firstOf(role))!).files;
 
 /**
  * Where a rendered file says "listen here": a flag or config key per service, each pattern
@@ -31,7 +31,7 @@ const LISTEN_PATTERNS: [RegExp, string][] = [
     [/--port=(\d+)/g, "tcp"], // mesos-master, mesos-agent, cadvisor
     [/--http_port (\d+)/g, "tcp"], // marathon
     [/--web\.listen-address=:(\d+)/g, "tcp"], // prometheus, node-exporter
-    [/--listen-(?:client|peer)-urls http:\/\/[\d.]+:(\d+)/g, "tcp"], // etcd
+    [/--listen-(?:client|peer)-urls http:\/\/[^:\s]+:(\d+)/g, "tcp"], // etcd
     [/--ports (\d+):(\d+):(\d+)/g, "tcp"], // zk-static-ensemble: client, peer, election
     [/-e PORTS=(\d+)/g, "tcp"], // marathon-lb's HAProxy stats
     [/"port": (\d+)/g, "udp+tcp"], // mesos-dns DNS
@@ -76,7 +76,7 @@ describe("the service catalog against what the nodes run", () => {
     it("opens these ports per role, literally (the matrix's meaning, not its code)", () => {
         const sorted = (role: Role) => [...openedPorts(role)].sort((a, b) => a - b);
         expect(sorted("border")).toEqual([22, 443, 1194, 9100]);
-        expect(sorted("quorum")).toEqual([22, 2181, 2379, 2380, 2888, 3888, 9100]);
+        expect(sorted("quorum")).toEqual([22, 2379, 2380, 9100]);
         expect(sorted("master")).toEqual([22, 53, 2181, 2888, 3888, 4194, 5050, 8080, 9090, 9100]);
         expect(sorted("worker")).toEqual([22, 80, 443, 4194, 5051, 9090, 9100, 31000]);
     });

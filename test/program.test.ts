@@ -41,7 +41,7 @@ describe("the dev stack's resource graph under mocks", () => {
         expect(counts("aws:ec2/routeTable:RouteTable")).toBe(2);
         expect(counts("aws:ec2/routeTableAssociation:RouteTableAssociation")).toBe(2);
         expect(counts("aws:ec2/eip:Eip")).toBe(2); // NAT and border
-        expect(counts(SG)).toBe(4);
+        expect(counts(SG)).toBe(5); // one per role and the DNS forwarder's
         expect(counts("aws:ec2/keyPair:KeyPair")).toBe(1);
     });
 
@@ -70,7 +70,8 @@ describe("the dev stack's resource graph under mocks", () => {
             // Written out, not imported: a list that lost an entry must not pass against itself.
             expect([...node.ignoreChanges].sort(), name).toEqual(["ami", "userData", "userDataBase64"]);
             // Containers sit one hop behind the host: IMDSv2 answers need a hop limit of 2.
-            expect(node.inputs.metadataOptions, name).toEqual({ httpTokens: "required", httpEndpoint: "enabled", httpPutResponseHopLimit: 2 });
+            // Tags in IMDS: the node reads its BundleBucket tag at first boot.
+            expect(node.inputs.metadataOptions, name).toEqual({ httpTokens: "required", httpEndpoint: "enabled", httpPutResponseHopLimit: 2, instanceMetadataTags: "enabled" });
             expect(node.inputs.rootBlockDevice, name).toMatchObject({ encrypted: true, volumeType: "gp3" });
             expect(node.inputs.keyName, name).toBe(byName(dev, "cell-1-key").inputs.keyName ?? "cell-1-key");
             expect(node.inputs.ami, name).toBe("ami-0mock0ubuntu2404");
@@ -87,14 +88,14 @@ describe("the dev stack's resource graph under mocks", () => {
     });
 
     it("opens only the border to the outside, and SSH elsewhere only from the border", () => {
-        const groupIdToRole = new Map(ofType(dev, SG).map((sg) => [sg.id, sg.inputs.tags.Role as string]));
+        const groupIdToRole = new Map(ofType(dev, SG).map((sg) => [sg.id, (sg.inputs.tags.Role as string | undefined) ?? sg.name]));
         const rules = ofType(dev, INGRESS).map((r) => ({
             to: groupIdToRole.get(r.inputs.securityGroupId),
             from: r.inputs.referencedSecurityGroupId ? groupIdToRole.get(r.inputs.referencedSecurityGroupId) : r.inputs.cidrIpv4,
             port: r.inputs.fromPort,
             toPort: r.inputs.toPort,
         }));
-        const external = rules.filter((r) => !["border", "quorum", "master", "worker"].includes(r.from));
+        const external = rules.filter((r) => !["border", "quorum", "master", "worker", "cell-1-sg-dns-forwarder"].includes(r.from));
         expect(external.length).toBeGreaterThan(0);
         expect(external.every((r) => r.to === "border" && r.from === "203.0.113.0/24")).toBe(true);
         const ssh = rules.filter((r) => r.port <= 22 && r.toPort >= 22);
@@ -102,6 +103,8 @@ describe("the dev stack's resource graph under mocks", () => {
         expect(new Set(ssh.map((r) => r.to))).toEqual(new Set(["border", "quorum", "master", "worker"]));
         // ZooKeeper peer ports stay among the masters.
         expect(rules.filter((r) => r.to === "master" && (r.port === 2888 || r.port === 3888)).every((r) => r.from === "master")).toBe(true);
+        // The DNS forwarder reaches only Mesos-DNS on the masters.
+        expect(rules.filter((r) => r.from === "cell-1-sg-dns-forwarder").map((r) => `${r.to}:${r.port}`)).toEqual(["master:53", "master:53"]);
         // No rule spans more than the task-port range.
         expect(rules.every((r) => r.toPort - r.port <= 1000)).toBe(true);
     });

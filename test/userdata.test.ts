@@ -6,10 +6,10 @@ import { RawConfig, validateConfig } from "../components/config/validate";
 import { ClusterPlan, planCluster } from "../components/plan/clusterPlan";
 import { USER_DATA_LIMIT } from "../components/userdata/encode";
 import { shellQuote as shQuote } from "../components/text/shellQuote";
-import { renderCloudConfig, unitWord, yamlScalar } from "../components/userdata/render";
+import { unitWord, yamlScalar } from "../components/userdata/render";
 import { roleUnits } from "../components/catalog/services";
 import { NodeUserData, renderAllUserData } from "../components/userdata/userData";
-import { isUnitFile, readCloudConfig, WrittenFile } from "./helpers/validators";
+import { isUnitFile, readNode, WrittenFile } from "./helpers/validators";
 import { devRawConfig, withPatch } from "./helpers/devConfig";
 
 function planOf(raw: RawConfig): ClusterPlan {
@@ -28,30 +28,41 @@ const dev = render(devRawConfig());
 const devPlan = planOf(devRawConfig());
 
 function files(node: string, stack = dev): Map<string, WrittenFile> {
-    return new Map(readCloudConfig(stack.get(node)!.text).files.map((f) => [f.path, f]));
+    return new Map(readNode(stack.get(node)!).files.map((f) => [f.path, f]));
 }
 const file = (node: string, p: string, stack = dev) => {
     const found = files(node, stack).get(p);
     if (!found) throw new Error(`${node} writes no ${p}`);
     return found.content;
 };
-const unit = (node: string, name: string, stack = dev) => file(node, `/etc/systemd/system/${name}`, stack);
+/**
+ * A unit as systemd runs it on that node: ${NODE_*} from the node's env file, %N the unit's
+ * name, %% a percent sign (the unit files themselves are the same on every node of a role).
+ */
+const unit = (node: string, name: string, stack = dev) => {
+    const env = Object.fromEntries(file(node, "/etc/mesos-cluster/node.env", stack).trim().split("\n").map((line) => line.split("=")));
+    return file(node, `/etc/systemd/system/${name}`, stack)
+        .replace(/\$\{(NODE_[A-Z]+)\}/g, (_, key: string) => env[key] ?? `<unset ${key}>`)
+        .replace(/%N/g, name.replace(/\.service$/, ""))
+        .replace(/%%/g, "%");
+};
 const execStart = (unitText: string) => /^ExecStart=((?:.*\\\n)*.*)$/m.exec(unitText)![1].replace(/\\\n\s*/g, "");
 
 describe("each role boots into its services", () => {
     const expected: Record<string, string[]> = {
         "border-1": ["node-exporter.service"],
-        "quorum-1": ["etcd.service", "zookeeper.service", "node-exporter.service"],
+        "quorum-1": ["etcd.service", "node-exporter.service"],
         "master-1": ["zookeeper.service", "mesos-master.service", "marathon.service", "mesos-dns.service", "prometheus.service", "cadvisor.service", "node-exporter.service"],
         "worker-1": ["mesos-agent.service", "marathon-lb.service", "cadvisor.service", "node-exporter.service"],
     };
 
     it.each(Object.entries(expected))("%s writes exactly its role's units, enables them with docker and lists them for clusterstat", (node, units) => {
-        const doc = readCloudConfig(dev.get(node)!.text);
+        const doc = readNode(dev.get(node)!);
         expect(doc.files.filter(isUnitFile).map((f) => f.path.replace("/etc/systemd/system/", "")).sort()).toEqual([...units].sort());
         expect(doc.packages).toContain("docker.io");
-        const runcmd = doc.doc.runcmd as string[][];
-        expect(runcmd).toContainEqual(["systemctl", "enable", "--now", "docker.service", ...units]);
+        // The bundle enables and starts them; the user data runs the bundle (and only that).
+        expect(dev.get(node)!.bundle.script).toContain(`\nsystemctl enable --now ${["docker.service", ...units].join(" ")}\n`);
+        expect((doc.doc.runcmd as string[][]).length).toBe(1);
         expect(file(node, "/etc/mesos-cluster/units")).toBe(["docker.service", ...units].map((u) => `${u}\n`).join(""));
         expect(files(node).get("/usr/local/bin/clusterstat")?.permissions).toBe("0755");
     });
@@ -65,17 +76,19 @@ describe("each role boots into its services", () => {
         if (!config.ok) throw new Error("dev config");
         const images = Object.values(config.config.images) as string[];
         for (const [node, data] of render(withPatch(devRawConfig(), { vpn: { enabled: true } }))) {
-            for (const f of readCloudConfig(data.text).files.filter(isUnitFile)) {
+            for (const f of readNode(data).files.filter(isUnitFile)) {
                 const name = f.path.replace(/^.*\/(.*)\.service$/, "$1");
                 const where = `${node} ${name}`;
                 expect(f.content, where).toMatch(/^Restart=always$/m);
                 expect(f.content, where).toMatch(/^After=docker\.service\b/m);
                 expect(f.content, where).toMatch(/^Requires=docker\.service$/m);
-                expect(f.content, where).toContain(`ExecStartPre=-/usr/bin/docker rm -f ${name}\n`);
+                expect(unit(node, `${name}.service`, render(withPatch(devRawConfig(), { vpn: { enabled: true } }))), where).toContain(`ExecStartPre=-/usr/bin/docker rm -f ${name}\n`);
                 expect(f.content, where).toMatch(/^WantedBy=multi-user\.target$/m);
-                const run = execStart(f.content);
+                const run = execStart(f.content).replace(/%N/g, name);
                 expect(run, where).toContain(`/usr/bin/docker run --rm --name ${name} --network host `);
-                expect(images.some((image) => run.includes(` ${image}`)), where).toBe(true);
+                // The agent runs the image built on the node from the configured ones.
+                const used = name === "mesos-agent" ? f.content : run;
+                expect(images.some((image) => used.includes(` ${image}`)), where).toBe(true);
             }
         }
     });
@@ -112,14 +125,30 @@ describe("masters", () => {
 
     it("configure mesos-dns with the plan's zk, the masters and the cluster domain, listening on the node's IP", () => {
         const config = JSON.parse(file("master-1", "/etc/mesos-dns/config.json"));
-        expect(config).toMatchObject({ zk: devPlan.mesosZk, domain: "cell-1.dc-1.demo.lan", listener: "10.136.64.11", masters: ["10.136.64.11:5050", "10.136.64.12:5050", "10.136.64.13:5050"] });
+        // Mesos-DNS serves its own domain; the node domain is the private zone's.
+        expect(config).toMatchObject({ zk: devPlan.mesosZk, domain: "mesos", listener: "10.136.64.11", resolvers: ["169.254.169.253"], masters: ["10.136.64.11:5050", "10.136.64.12:5050", "10.136.64.13:5050"] });
     });
 
-    it("scrape node-exporter on every node and cadvisor on masters and workers", () => {
+    it("discover node-exporter on every node and cadvisor on masters and workers through EC2, by the cluster's tags", () => {
         const config = parse(file("master-1", "/etc/prometheus/prometheus.yml"));
-        const targets = (job: string) => config.scrape_configs.find((c: { job_name: string }) => c.job_name === job).static_configs[0].targets;
-        expect(targets("node")).toEqual(devPlan.nodes.map((n) => `${n.privateIp}:9100`));
-        expect(targets("cadvisor")).toEqual(devPlan.nodes.filter((n) => n.role === "master" || n.role === "worker").map((n) => `${n.privateIp}:4194`));
+        const job = (name: string) => config.scrape_configs.find((c: { job_name: string }) => c.job_name === name);
+        expect(job("node").static_configs).toBeUndefined();
+        expect(job("node").ec2_sd_configs).toEqual([
+            { region: "eu-west-1", port: 9100, filters: [{ name: "tag:Cluster", values: ["cell-1"] }, { name: "instance-state-name", values: ["running"] }] },
+        ]);
+        expect(job("cadvisor").ec2_sd_configs).toEqual([
+            {
+                region: "eu-west-1",
+                port: 4194,
+                filters: [{ name: "tag:Cluster", values: ["cell-1"] }, { name: "tag:Role", values: ["master", "worker"] }, { name: "instance-state-name", values: ["running"] }],
+            },
+        ]);
+        for (const name of ["node", "cadvisor"]) {
+            expect(job(name).relabel_configs).toEqual([
+                { source_labels: ["__meta_ec2_tag_Name"], target_label: "instance" },
+                { source_labels: ["__meta_ec2_tag_Role"], target_label: "role" },
+            ]);
+        }
         expect(execStart(unit("master-1", "prometheus.service"))).toContain("--web.listen-address=:9090");
         expect(execStart(unit("master-1", "cadvisor.service"))).toContain("--port=4194");
         expect(execStart(unit("border-1", "node-exporter.service"))).toContain("--web.listen-address=:9100");
@@ -142,14 +171,11 @@ describe("quorum, workers, border", () => {
         expect(run).toContain(" --advertise-client-urls http://10.136.64.22:2379 ");
     });
 
-    it("quorum nodes run the platform ZooKeeper with ids by quorum index", () => {
-        const plan = planOf(withPatch(devRawConfig(), { nodes: { quorum: { count: 3, ips: ["10.136.64.90", "10.136.64.100", "10.136.64.95"] }, worker: { count: 1 } } }));
-        const text = renderCloudConfig(plan, plan.nodes.find((n) => n.name === "quorum-2")!);
-        const doc = new Map(readCloudConfig(text).files.map((f) => [f.path, f.content]));
-        // Not string-sorted: quorum-2 keeps id 2 even though "10.136.64.100" sorts first.
-        expect(doc.get("/etc/mesos-cluster/platform-zookeeper")).toBe("EXHIBITOR_BACKEND=STATIC\nEXHIBITOR_STATICENSEMBLE=1:10.136.64.90,2:10.136.64.100,3:10.136.64.95\n");
-        expect(execStart(doc.get("/etc/systemd/system/zookeeper.service")!)).toContain("--env /etc/mesos-cluster/platform-zookeeper --ip 10.136.64.100 ");
-        expect(doc.has("/etc/mesos-cluster/exhibitor")).toBe(false);
+    it("quorum nodes run etcd and no ZooKeeper: nothing was the platform ensemble's client", () => {
+        const names = readNode(dev.get("quorum-2")!).files.map((f) => f.path);
+        expect(names).not.toContain("/etc/systemd/system/zookeeper.service");
+        expect(names).not.toContain("/usr/local/bin/zk-static-ensemble");
+        expect(names).toContain("/etc/systemd/system/etcd.service");
     });
 
     it("workers run mesos-agent against the plan's zk with both containerizers and the docker socket", () => {
@@ -206,14 +232,14 @@ describe("size: EC2's 16384-byte limit", () => {
         expect(report("9 masters, 9 quorum", stack).node.role).toBe("master");
     });
 
-    it("fits gzipped with 500 workers in /etc/hosts and the masters' scrape targets", () => {
-        const plan = planOf(withPatch(devRawConfig(), { nodes: { worker: { count: 500 } } }));
+    it("stays plain and under 8192 bytes at 1000 workers: user data does not grow with the cluster", () => {
+        const plan = planOf(withPatch(devRawConfig(), { nodes: { worker: { count: 1000 } } }));
         const rendered = renderAllUserData(plan);
         expect(rendered.errors).toEqual([]);
-        const big = report("500 workers", rendered.userData);
-        expect(big.gzip).toBe(true);
-        const last = plan.nodes.find((n) => n.name === "worker-500")!;
-        expect(file("master-1", "/etc/hosts", rendered.userData)).toContain(`\n${last.privateIp} worker-500.cell-1.dc-1.demo.lan worker-500\n`);
+        const big = report("1000 workers", rendered.userData);
+        expect(big.gzip).toBe(false);
+        expect(big.textBytes).toBeLessThanOrEqual(8192);
+        expect(report("dev", dev).textBytes).toBe(big.textBytes);
     });
 });
 
@@ -238,12 +264,12 @@ describe("safe rendering", () => {
         for (const bad of ["a b", "a\nb", "%n", "$HOME", "'x'", '"x"', "a;b", "", "`id`"]) expect(() => unitWord(bad)).toThrow(/unsafe value/);
     });
 
-    it("a hostile value that bypasses validation fails the render instead of reshaping a unit or /etc/hosts", () => {
+    it("a hostile value that bypasses validation fails the render instead of reshaping a unit or the node env file", () => {
         const evil = { ...devPlan, clusterId: "cell-1 --privileged" };
-        expect(() => renderCloudConfig(evil, devPlan.nodes.find((n) => n.role === "master")!)).toThrow(/unsafe value/);
-        const node = { ...devPlan.nodes[0], fqdn: "border-1.x\n10.0.0.1 evil" };
+        expect(() => renderAllUserData(evil)).toThrow(/unsafe value/);
+        const node = { ...devPlan.nodes[0], fqdn: "border-1.x\nNODE_IP=10.0.0.1" };
         const withNode = { ...devPlan, nodes: [node, ...devPlan.nodes.slice(1)] };
-        expect(() => renderCloudConfig(withNode, devPlan.nodes[1])).toThrow(/unsafe value/);
+        expect(() => renderAllUserData(withNode)).toThrow(/unsafe value/);
     });
 
     const refused: [string, Record<string, unknown>, RegExp][] = [

@@ -5,13 +5,13 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { RawConfig, validateConfig } from "../components/config/validate";
 import { planCluster } from "../components/plan/clusterPlan";
 import { TEMPLATES_DIR, yamlScalar } from "../components/userdata/render";
-import { renderAllUserData } from "../components/userdata/userData";
+import { NodeUserData, renderAllUserData } from "../components/userdata/userData";
 import {
     CloudConfigDoc,
     INSTALL_HINT,
     isExecutableFile,
     isUnitFile,
-    readCloudConfig,
+    readNode,
     requireTool,
     shellcheck,
     validateCloudConfigs,
@@ -22,15 +22,15 @@ import { devRawConfig, withPatch } from "./helpers/devConfig";
 // Every rendered document of the dev stack, a 5-master stack and the dev stack with the VPN
 // on (the only way pritunl.service is rendered), checked by the tools a node itself uses.
 
-function renderStack(raw: RawConfig): Map<string, string> {
+function renderStack(raw: RawConfig): Map<string, NodeUserData> {
     const validated = validateConfig(raw);
     if (!validated.ok) throw new Error(validated.errors.join("\n"));
     const rendered = renderAllUserData(planCluster(validated.config));
     expect(rendered.errors).toEqual([]);
-    return new Map([...rendered.userData].map(([name, data]) => [name, data.text]));
+    return rendered.userData;
 }
 
-const stacks = (): Map<string, Map<string, string>> =>
+const stacks = (): Map<string, Map<string, NodeUserData>> =>
     new Map([
         ["dev", renderStack(devRawConfig())],
         ["five-masters", renderStack(withPatch(devRawConfig(), { nodes: { master: { count: 5 } } }))],
@@ -38,12 +38,20 @@ const stacks = (): Map<string, Map<string, string>> =>
     ]);
 
 let allDocs: Map<string, string>; // "stack/node" -> cloud-config text
-let parsed: Map<string, CloudConfigDoc>;
+let parsed: Map<string, CloudConfigDoc>; // the node's cloud-config with every file it ends up with
+let bundleScripts: Map<string, string>; // "stack/role bundle" -> the bundle's install script
 
 beforeAll(() => {
     allDocs = new Map();
-    for (const [stack, docs] of stacks()) for (const [node, text] of docs) allDocs.set(`${stack}/${node}`, text);
-    parsed = new Map([...allDocs].map(([name, text]) => [name, readCloudConfig(text)]));
+    parsed = new Map();
+    bundleScripts = new Map();
+    for (const [stack, nodes] of stacks()) {
+        for (const [node, data] of nodes) {
+            allDocs.set(`${stack}/${node}`, data.text);
+            parsed.set(`${stack}/${node}`, readNode(data));
+            bundleScripts.set(`${stack}/${data.bundle.role} bundle`, data.bundle.script);
+        }
+    }
 });
 
 function timed<T>(label: string, fn: () => T): T {
@@ -142,13 +150,24 @@ describe("shellcheck", () => {
         for (const [name, doc] of parsed) {
             for (const file of doc.files.filter(isExecutableFile)) scripts.set(`${file.path} (${name})`, file.content);
         }
+        for (const [name, script] of bundleScripts) scripts.set(`bundle (${name})`, script);
         const filesDir = path.join(TEMPLATES_DIR, "files");
         for (const file of fs.readdirSync(filesDir).filter((f) => f.endsWith(".sh"))) {
             scripts.set(file, fs.readFileSync(path.join(filesDir, file), "utf8"));
         }
         const paths = new Set([...scripts.keys()].map((k) => k.split(" ")[0]));
         expect(paths).toEqual(
-            new Set(["/usr/local/bin/clusterstat", "/usr/local/bin/zk-static-ensemble", "/usr/local/bin/cluster-status", "clusterstat.sh", "cluster-status.sh", "zk-static-ensemble.sh"]),
+            new Set([
+                "/usr/local/bin/clusterstat",
+                "/usr/local/bin/zk-static-ensemble",
+                "/usr/local/bin/cluster-status",
+                "/usr/local/sbin/mesos-agent-image",
+                "bundle",
+                "clusterstat.sh",
+                "cluster-status.sh",
+                "zk-static-ensemble.sh",
+                "mesos-agent-image.sh",
+            ]),
         );
         const result = timed(`shellcheck, ${scripts.size} scripts`, () => shellcheck(scripts));
         expect(result.output).toBe("");

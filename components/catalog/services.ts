@@ -10,8 +10,11 @@ import { Role, ROLES } from "./roles";
  * nothing of theirs.
  */
 
-/** Who may open a connection: a role's security group, or the operators' `adminCidrs`. */
-export type Source = Role | "admin";
+/**
+ * Who may open a connection: a role's security group, the operators' `adminCidrs`, or the DNS
+ * forwarder through which the VPC resolver asks the masters for Mesos-DNS names.
+ */
+export type Source = Role | "admin" | "dnsForwarder";
 
 export interface Listener {
     /** The key templates and scripts use: `ports.<name>`. */
@@ -45,6 +48,8 @@ export const DEFAULT_IMAGES = {
     etcd: "quay.io/coreos/etcd:v3.5.17",
     mesosMaster: "mesosphere/mesos-master:1.7.0",
     mesosAgent: "mesosphere/mesos-slave:1.7.0",
+    // Only its static docker CLI is used: copied into the workers' local agent image.
+    dockerCli: "docker:27.5.1-cli",
     marathon: "mesosphere/marathon:v1.11.24",
     mesosDns: "mesosphere/mesos-dns:v0.6.0",
     marathonLb: "mesosphere/marathon-lb:v1.14.1",
@@ -107,14 +112,15 @@ export const SERVICES = {
         ],
     },
     zookeeper: {
-        // Masters: the Mesos/Marathon ensemble (Exhibitor env file). Quorum: the platform one.
+        // The masters' ensemble (Exhibitor env file), used by Mesos and Marathon. The quorum
+        // nodes run no ZooKeeper: nothing was its client; etcd is their coordination service.
         unit: "zookeeper.service",
         image: "zookeeper",
-        roles: ["quorum", "master"],
+        roles: ["master"],
         listeners: [
-            listen("zkClient", { quorum: ["quorum", "master", "worker"], master: ["master", "worker"] }, "ZooKeeper clients"),
-            listen("zkPeer", { quorum: ["quorum"], master: ["master"] }, "ZooKeeper followers"),
-            listen("zkElection", { quorum: ["quorum"], master: ["master"] }, "ZooKeeper election"),
+            listen("zkClient", { master: ["master", "worker"] }, "Mesos ZooKeeper clients"),
+            listen("zkPeer", { master: ["master"] }, "Mesos ZooKeeper followers"),
+            listen("zkElection", { master: ["master"] }, "Mesos ZooKeeper election"),
         ],
     },
     mesosMaster: {
@@ -134,8 +140,9 @@ export const SERVICES = {
         image: "mesosDns",
         roles: ["master"],
         listeners: [
-            listen("dns", { master: ["master", "worker"] }, "mesos-dns", "udp"),
-            listen("dns", { master: ["master", "worker"] }, "mesos-dns"),
+            // Everyone resolves through the VPC resolver, which forwards Mesos-DNS's domain here.
+            listen("dns", { master: ["dnsForwarder"] }, "mesos-dns, from the VPC resolver's forwarder", "udp"),
+            listen("dns", { master: ["dnsForwarder"] }, "mesos-dns, from the VPC resolver's forwarder"),
             listen("mesosDnsHttp", {}, "mesos-dns HTTP API (local only)"),
         ],
     },
@@ -146,6 +153,7 @@ export const SERVICES = {
         listeners: [listen("prometheus", { master: ["border"] }, "Prometheus UI")],
     },
     mesosAgent: {
+        // Runs the local image mesos-agent-image builds at boot from `mesosAgent` + `dockerCli`.
         unit: "mesos-agent.service",
         image: "mesosAgent",
         roles: ["worker"],
@@ -219,11 +227,19 @@ export const MASTER_CONTROL_UNITS = [
 export const PATHS = {
     /** Exhibitor-compatible env file of the masters' ZooKeeper. */
     exhibitorEnv: "/etc/mesos-cluster/exhibitor",
-    /** Same format for the quorum nodes' "platform" ZooKeeper; ids are quorum indexes. */
-    platformZookeeperEnv: "/etc/mesos-cluster/platform-zookeeper",
+    /** NODE_NAME, NODE_FQDN, NODE_IP, NODE_ROLE: the one node-specific file every unit reads. */
+    nodeEnv: "/etc/mesos-cluster/node.env",
     units: "/etc/mesos-cluster/units",
     masters: "/etc/mesos-cluster/masters",
     launcher: "/usr/local/bin/zk-static-ensemble",
     clusterstat: "/usr/local/bin/clusterstat",
     clusterStatus: "/usr/local/bin/cluster-status",
+    /** Builds the workers' local agent image (the Mesos image plus a docker CLI inside it). */
+    agentImageBuilder: "/usr/local/sbin/mesos-agent-image",
 } as const;
+
+/**
+ * The workers' agent image, built on the node: the same tag is the agent's own image and its
+ * --docker_mesos_image, so executors run where the docker CLI is (see docs/roles.md).
+ */
+export const LOCAL_AGENT_IMAGE = "mesos-cluster/mesos-agent:local";

@@ -1,8 +1,9 @@
 import { z } from "zod";
 import { cidrContainsCidr, cidrContainsIp, cidrsOverlap, Cidr, isAwsReserved, isIpv4, parseCidr } from "../plan/ipv4";
-import { MAX_ODD_GROUP, roleIps, subnetOf } from "../plan/ipPlan";
+import { infraIps, MAX_ODD_GROUP, roleIps, subnetOf } from "../plan/ipPlan";
 import { nodeFqdn, nodeName } from "../plan/names";
 import { ROLES } from "../catalog/roles";
+import { MESOS_DNS_DOMAIN } from "../catalog/dns";
 import { ClusterConfig, clusterConfigSchema } from "./schema";
 
 /** The stack's project namespace: config keys are written `mesos-cluster:<key>`. */
@@ -74,6 +75,16 @@ function domainErrors(config: ClusterConfig): string[] {
     if (labels.length < 2 || !labels.every((label) => DNS_LABEL.test(label))) {
         return [`${configKey(["domain"])}: ${show(domain)} is not a lower-case DNS domain like cell-1.dc-1.demo.lan`];
     }
+    // systemd-resolved sends .local to mDNS, never to the VPC resolver: nodes would not find each other.
+    if (domain === "local" || domain.endsWith(".local")) {
+        return [`${configKey(["domain"])}: ${show(domain)} ends in .local, which Ubuntu resolves by multicast DNS, not through the private zone; use e.g. cell-1.dc-1.demo.lan`];
+    }
+    if (domain === MESOS_DNS_DOMAIN || domain.endsWith(`.${MESOS_DNS_DOMAIN}`)) {
+        return [`${configKey(["domain"])}: ${show(domain)} collides with Mesos-DNS's own domain "${MESOS_DNS_DOMAIN}" (tasks are <app>.marathon.${MESOS_DNS_DOMAIN})`];
+    }
+    if (/(^|\.)(amazonaws\.com|compute\.internal|ec2\.internal)$/.test(domain)) {
+        return [`${configKey(["domain"])}: ${show(domain)} is a domain AWS itself answers in the VPC; a private zone for it would shadow AWS's names`];
+    }
     const longest = nodeFqdn(nodeName("worker", Math.max(1, config.nodes.worker.count)), domain);
     if (longest.length > 253) {
         return [`${configKey(["domain"])}: ${show(domain)} makes node names longer than 253 characters`];
@@ -134,6 +145,9 @@ function countErrors(config: ClusterConfig): string[] {
 function ipErrors(config: ClusterConfig, subnets: { public: Cidr; private: Cidr }): string[] {
     const errors: string[] = [];
     const owners = new Map<string, string>(); // ip -> node name, to name both sides of a clash
+    const infra = infraIps(subnets.public, subnets.private);
+    owners.set(infra.natGateway, "the NAT gateway (kept by the plan)");
+    for (const ip of infra.dnsForwarder) owners.set(ip, "the DNS forwarder (kept by the plan)");
     for (const role of ROLES) {
         const group = config.nodes[role];
         const subnetKey = subnetOf(role) === "public" ? "publicSubnetCidr" : "privateSubnetCidr";

@@ -6,6 +6,8 @@ export interface ClusterNetworkArgs {
     readonly publicSubnetCidr: string;
     readonly privateSubnetCidr: string;
     readonly availabilityZone: string;
+    /** The NAT gateway's fixed private address (kept by the plan, so no node can lose it). */
+    readonly natGatewayIp: string;
     readonly tags: Record<string, string>;
 }
 
@@ -19,6 +21,7 @@ export class ClusterNetwork extends pulumi.ComponentResource {
     readonly publicSubnet: aws.ec2.Subnet;
     readonly privateSubnet: aws.ec2.Subnet;
     readonly natGateway: aws.ec2.NatGateway;
+    readonly routeTables: aws.ec2.RouteTable[];
 
     constructor(name: string, args: ClusterNetworkArgs, opts?: pulumi.ComponentResourceOptions) {
         super("mesos-cluster:network:ClusterNetwork", name, {}, opts);
@@ -57,23 +60,20 @@ export class ClusterNetwork extends pulumi.ComponentResource {
         this.natGateway = new aws.ec2.NatGateway(`${name}-nat`, {
             subnetId: this.publicSubnet.id,
             allocationId: natIp.id,
+            privateIp: args.natGatewayIp,
             tags: tags("nat"),
         }, { ...parent, dependsOn: [igw] });
 
-        const publicRoutes = new aws.ec2.RouteTable(`${name}-public-rt`, {
-            vpcId: this.vpc.id,
-            routes: [{ cidrBlock: "0.0.0.0/0", gatewayId: igw.id }],
-            tags: tags("public-rt"),
-        }, parent);
+        // Routes as resources of their own, not inline: the S3 endpoint adds its own to both tables.
+        const publicRoutes = new aws.ec2.RouteTable(`${name}-public-rt`, { vpcId: this.vpc.id, tags: tags("public-rt") }, parent);
+        new aws.ec2.Route(`${name}-public-default`, { routeTableId: publicRoutes.id, destinationCidrBlock: "0.0.0.0/0", gatewayId: igw.id }, parent);
         new aws.ec2.RouteTableAssociation(`${name}-public-rta`, { subnetId: this.publicSubnet.id, routeTableId: publicRoutes.id }, parent);
 
-        const privateRoutes = new aws.ec2.RouteTable(`${name}-private-rt`, {
-            vpcId: this.vpc.id,
-            routes: [{ cidrBlock: "0.0.0.0/0", natGatewayId: this.natGateway.id }],
-            tags: tags("private-rt"),
-        }, parent);
+        const privateRoutes = new aws.ec2.RouteTable(`${name}-private-rt`, { vpcId: this.vpc.id, tags: tags("private-rt") }, parent);
+        new aws.ec2.Route(`${name}-private-default`, { routeTableId: privateRoutes.id, destinationCidrBlock: "0.0.0.0/0", natGatewayId: this.natGateway.id }, parent);
         new aws.ec2.RouteTableAssociation(`${name}-private-rta`, { subnetId: this.privateSubnet.id, routeTableId: privateRoutes.id }, parent);
 
+        this.routeTables = [publicRoutes, privateRoutes];
         this.registerOutputs({
             vpcId: this.vpc.id,
             publicSubnetId: this.publicSubnet.id,

@@ -15,6 +15,14 @@ export interface NodeGroupArgs {
     /** Nodes being rebuilt on purpose (npm run replace): they take the current AMI and user data. */
     readonly rebuild: ReadonlySet<string>;
     readonly tags: Record<string, string>;
+    /** The role's instance profile. */
+    readonly instanceProfile: pulumi.Input<string>;
+    /** Where the node fetches its role bundle: the bundle bucket's host, read from its own tags. */
+    readonly bundleHost: pulumi.Input<string>;
+    /** What must exist before a node boots (its bundle, the bucket policy, the S3 endpoint). */
+    readonly bootDependencies: pulumi.Resource[];
+    /** The private zone that gets each node's A record. */
+    readonly zoneId: pulumi.Input<string>;
 }
 
 /**
@@ -33,7 +41,7 @@ export function instanceOptions(node: PlannedNode, rebuild: ReadonlySet<string>)
     };
 }
 
-/** One EC2 instance per node of a role, each at its planned private IP. */
+/** One EC2 instance per node of a role, each at its planned private IP, with its DNS name. */
 export class NodeGroup extends pulumi.ComponentResource {
     readonly instances: ReadonlyMap<string, aws.ec2.Instance>;
 
@@ -50,6 +58,7 @@ export class NodeGroup extends pulumi.ComponentResource {
                 privateIp: node.privateIp,
                 vpcSecurityGroupIds: [args.securityGroupId],
                 keyName: args.keyName,
+                iamInstanceProfile: args.instanceProfile,
                 userData: userData.userData,
                 userDataBase64: userData.userDataBase64,
                 metadataOptions: {
@@ -57,6 +66,8 @@ export class NodeGroup extends pulumi.ComponentResource {
                     httpTokens: "required", // IMDSv2 only
                     // Containers sit one hop behind the host; IMDSv2 answers need a limit of 2.
                     httpPutResponseHopLimit: 2,
+                    // The node reads its BundleBucket tag from IMDS at first boot.
+                    instanceMetadataTags: "enabled",
                 },
                 rootBlockDevice: {
                     encrypted: true,
@@ -64,9 +75,17 @@ export class NodeGroup extends pulumi.ComponentResource {
                     volumeSize: node.rootVolumeGiB,
                     deleteOnTermination: true,
                 },
-                tags: { ...args.tags, Name: node.name, Role: node.role, Fqdn: node.fqdn },
+                tags: { ...args.tags, Name: node.name, Role: node.role, Fqdn: node.fqdn, BundleBucket: args.bundleHost },
                 volumeTags: { ...args.tags, Name: node.name, Role: node.role },
-            }, { parent: this, ...instanceOptions(node, args.rebuild) }));
+            }, { parent: this, dependsOn: args.bootDependencies, ...instanceOptions(node, args.rebuild) }));
+            // The node's name belongs to the node: added and removed with it, nothing else changes.
+            new aws.route53.Record(`${name}-${node.index}-dns`, {
+                zoneId: args.zoneId,
+                name: node.fqdn,
+                type: "A",
+                ttl: 60,
+                records: [node.privateIp],
+            }, { parent: this });
         }
         this.instances = instances;
         this.registerOutputs({ instanceIds: [...instances.values()].map((i) => i.id) });

@@ -2,7 +2,7 @@ import { PORTS } from "../catalog/services";
 import type { ClusterConfig } from "../config/schema";
 import { exhibitorStaticEnsemble } from "./ensemble";
 import { parseCidr } from "./ipv4";
-import { roleIps, subnetOf } from "./ipPlan";
+import { InfraIps, infraIps, roleIps, subnetOf } from "./ipPlan";
 import { nodeFqdn, nodeName } from "./names";
 import { ROLES, Role } from "../catalog/roles";
 import { mesosQuorum } from "./quorum";
@@ -37,6 +37,8 @@ export interface ClusterPlan {
     readonly images: ClusterConfig["images"];
     /** Pritunl VPN on the border. */
     readonly vpn: boolean;
+    /** Fixed addresses of the NAT gateway and the DNS forwarder. */
+    readonly infra: InfraIps;
     readonly nodes: readonly PlannedNode[];
     readonly mesosQuorum: number;
     readonly exhibitorStaticEnsemble: string;
@@ -83,6 +85,7 @@ export function planCluster(config: ClusterConfig): ClusterPlan {
         ami: config.ami,
         images: config.images,
         vpn: config.vpn.enabled,
+        infra: infraIps(parseCidr(config.network.publicSubnetCidr)!, parseCidr(config.network.privateSubnetCidr)!),
         nodes,
         mesosQuorum: mesosQuorum(masters.length),
         exhibitorStaticEnsemble: exhibitorStaticEnsemble(masters.map((node) => node.privateIp)),

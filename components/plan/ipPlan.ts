@@ -29,3 +29,22 @@ export function roleIps(role: Role, count: number, subnet: Cidr, explicit?: read
     if (explicit) return [...explicit];
     return Array.from({ length: count }, (_, i) => plannedIp(role, i + 1, subnet));
 }
+
+/**
+ * Addresses the plan keeps for the cluster's own network interfaces, so that no node's fixed IP
+ * can ever be taken by one of them (AWS would otherwise pick any free address): the NAT
+ * gateway in the public subnet, the DNS forwarder's two interfaces in the private one.
+ */
+export const INFRA_OFFSETS = { natGateway: 5, dnsForwarder: [5, 6] } as const;
+
+export interface InfraIps {
+    readonly natGateway: string;
+    readonly dnsForwarder: readonly [string, string];
+}
+
+export function infraIps(publicSubnet: Cidr, privateSubnet: Cidr): InfraIps {
+    return {
+        natGateway: addressAt(publicSubnet, INFRA_OFFSETS.natGateway),
+        dnsForwarder: [addressAt(privateSubnet, INFRA_OFFSETS.dnsForwarder[0]), addressAt(privateSubnet, INFRA_OFFSETS.dnsForwarder[1])],
+    };
+}

@@ -1,6 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { ROLES, Role } from "../catalog/roles";
+import type { Source } from "../catalog/services";
 import { clusterRules, ruleName } from "./rules";
 
 export interface ClusterSecurityGroupsArgs {
@@ -13,6 +14,8 @@ export interface ClusterSecurityGroupsArgs {
 /** A security group per role, and one ingress rule resource per line of the port matrix. */
 export class ClusterSecurityGroups extends pulumi.ComponentResource {
     readonly groups: Readonly<Record<Role, aws.ec2.SecurityGroup>>;
+    /** The DNS forwarder's group: it may only ask the masters' Mesos-DNS. */
+    readonly dnsForwarder: aws.ec2.SecurityGroup;
 
     constructor(name: string, args: ClusterSecurityGroupsArgs, opts?: pulumi.ComponentResourceOptions) {
         super("mesos-cluster:security:ClusterSecurityGroups", name, {}, opts);
@@ -34,6 +37,13 @@ export class ClusterSecurityGroups extends pulumi.ComponentResource {
             }, parent);
         }
 
+        const dnsForwarder = new aws.ec2.SecurityGroup(`${name}-dns-forwarder`, {
+            vpcId: args.vpcId,
+            description: `DNS forwarder of ${args.tags.Cluster}: asks the masters' Mesos-DNS`,
+            tags: { ...args.tags, Name: `${name}-dns-forwarder` },
+        }, parent);
+        const sourceGroup = (source: Exclude<Source, "admin">) => (source === "dnsForwarder" ? dnsForwarder : groups[source]);
+
         for (const r of clusterRules({ vpn: args.vpn })) {
             const common = {
                 securityGroupId: groups[r.to].id,
@@ -49,12 +59,24 @@ export class ClusterSecurityGroups extends pulumi.ComponentResource {
             } else {
                 new aws.vpc.SecurityGroupIngressRule(`${name}-${ruleName(r)}`, {
                     ...common,
-                    referencedSecurityGroupId: groups[r.from].id,
+                    referencedSecurityGroupId: sourceGroup(r.from).id,
                 }, parent);
+                if (r.from === "dnsForwarder") {
+                    // Its only way out: the same port on the same group.
+                    new aws.vpc.SecurityGroupEgressRule(`${name}-dns-forwarder-to-${r.to}-${r.protocol}-${r.fromPort}`, {
+                        securityGroupId: dnsForwarder.id,
+                        ipProtocol: r.protocol,
+                        fromPort: r.fromPort,
+                        toPort: r.toPort,
+                        referencedSecurityGroupId: groups[r.to].id,
+                        description: r.description,
+                    }, parent);
+                }
             }
         }
 
         this.groups = groups;
+        this.dnsForwarder = dnsForwarder;
         this.registerOutputs(Object.fromEntries(ROLES.map((role) => [`${role}SecurityGroupId`, groups[role].id])));
     }
 }

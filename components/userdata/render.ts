@@ -1,9 +1,10 @@
 import * as fs from "fs";
 import Handlebars from "handlebars";
 import * as path from "path";
-import type { ClusterPlan, PlannedNode } from "../plan/clusterPlan";
-import { PATHS, PORTS } from "../catalog/services";
-import { nodeUnits, roleValues } from "./services";
+import type { Role } from "../catalog/roles";
+import type { ClusterPlan } from "../plan/clusterPlan";
+import { controlPlane, ControlPlane, roleValues } from "./roleValues";
+import { LOCAL_AGENT_IMAGE, PATHS, PORTS, roleUnits } from "../catalog/services";
 
 /** templates/ at the project root; every role template and partial is read from here. */
 export const TEMPLATES_DIR = path.resolve(__dirname, "..", "..", "templates");
@@ -40,7 +41,8 @@ function writeFilesItem(filePath: string, content: string, mode: unknown): strin
 }
 
 const statics = new Map<string, string>();
-function staticFile(name: string): string {
+/** templates/files/<name> verbatim: not a template, so it is the very file shellcheck saw. */
+export function staticFile(name: string): string {
     let text = statics.get(name);
     if (text === undefined) {
         text = fs.readFileSync(path.join(TEMPLATES_DIR, "files", name), "utf8");
@@ -63,11 +65,6 @@ function createEnvironment(): typeof Handlebars {
     hbs.registerHelper("file", function (this: unknown, filePath: unknown, options: Handlebars.HelperOptions) {
         return writeFilesItem(String(filePath), options.fn(this), options.hash.mode);
     });
-    // {{static "/path" "name" mode="0755"}}: templates/files/<name> verbatim, not a template,
-    // so a shell script's own braces never meet handlebars and it is the file shellcheck saw.
-    hbs.registerHelper("static", (filePath: unknown, name: unknown, options: Handlebars.HelperOptions) =>
-        writeFilesItem(String(filePath), staticFile(String(name)), options.hash.mode),
-    );
     for (const dir of ["partials", "units"]) {
         const full = path.join(TEMPLATES_DIR, dir);
         if (!fs.existsSync(full)) continue;
@@ -95,45 +92,32 @@ export function template(relative: string): Compiled {
     return compiled;
 }
 
-/** What a role template sees. */
-export interface NodeRenderContext {
-    readonly cluster: { readonly id: string; readonly domain: string };
-    readonly node: PlannedNode;
-    readonly hosts: readonly { readonly ip: string; readonly fqdn: string; readonly name: string }[];
-    readonly sshUser: string;
-    readonly sshPublicKey: string;
-    readonly plan: ClusterPlan;
+/** What every template sees: the cluster, the fixed control plane and the catalog's facts. */
+export interface RoleRenderContext {
+    readonly cluster: { readonly id: string; readonly domain: string; readonly region: string };
+    /** Only the control plane: a role's files must not change when a worker is added. */
+    readonly plan: ControlPlane;
     /** Image reference per service, defaults overridden by `mesos-cluster:images`. */
     readonly images: ClusterPlan["images"];
-    /** docker.service then the role's units: enabled by runcmd, listed by clusterstat. */
+    /** docker.service then the role's units: enabled by the bundle, listed by clusterstat. */
     readonly units: readonly string[];
-    /** The same, one per line, as /etc/mesos-cluster/units. */
-    readonly unitsFile: string;
     readonly paths: typeof PATHS;
     readonly ports: typeof PORTS;
-    /** Values only one role uses (ZooKeeper env file, scrape targets, marathon URLs...). */
+    readonly localAgentImage: string;
+    /** Values only one role uses (masters file, Marathon URLs...). */
     readonly role: ReturnType<typeof roleValues>;
 }
 
-export function renderContext(plan: ClusterPlan, node: PlannedNode): NodeRenderContext {
-    const units = nodeUnits(plan, node);
+export function roleContext(plan: ClusterPlan, role: Role): RoleRenderContext {
+    const control = controlPlane(plan);
     return {
-        cluster: { id: plan.clusterId, domain: plan.domain },
-        node,
-        hosts: plan.nodes.map((n) => ({ ip: n.privateIp, fqdn: n.fqdn, name: n.name })),
-        sshUser: plan.sshUser,
-        sshPublicKey: plan.sshPublicKey,
-        plan,
+        cluster: { id: plan.clusterId, domain: plan.domain, region: plan.region },
+        plan: control,
         images: plan.images,
-        units,
-        unitsFile: units.map((unit) => `${unit}\n`).join(""),
+        units: roleUnits(role, { vpn: plan.vpn }),
         paths: PATHS,
         ports: PORTS,
-        role: roleValues(plan, node),
+        localAgentImage: LOCAL_AGENT_IMAGE,
+        role: roleValues(control, role),
     };
-}
-
-/** The node's #cloud-config document, as text. */
-export function renderCloudConfig(plan: ClusterPlan, node: PlannedNode): string {
-    return template(`cloud-config/${node.role}.yaml.hbs`)(renderContext(plan, node));
 }

@@ -78,6 +78,14 @@ function mockState(type: string, name: string, inputs: Record<string, any>): Rec
             return { ...inputs, keyName: inputs.keyName ?? name };
         case "aws:ec2/instance:Instance":
             return { ...inputs, arn: `arn:aws:ec2:::instance/${name}` };
+        // Auto-named as the engine would (without its random suffix), so references resolve.
+        case "aws:iam/role:Role":
+        case "aws:iam/instanceProfile:InstanceProfile":
+            return { ...inputs, name: inputs.name ?? name, arn: `arn:aws:iam:::${type.includes("Role") ? "role" : "instance-profile"}/${name}` };
+        case "aws:s3/bucket:Bucket":
+            return { ...inputs, bucket: name, arn: `arn:aws:s3:::${name}`, bucketRegionalDomainName: `${name}.s3.eu-west-1.amazonaws.com` };
+        case "aws:route53/zone:Zone":
+            return { ...inputs, zoneId: `Z${name.toUpperCase().replace(/[^A-Z0-9]/g, "")}` };
         default:
             return { ...inputs };
     }

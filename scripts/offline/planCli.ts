@@ -15,8 +15,9 @@ Evaluates the Pulumi program offline, under Pulumi mocks, and prints the cluster
   --stack NAME   read Pulumi.NAME.yaml (default: dev)
   --config FILE  read FILE, in the Pulumi.<stack>.yaml format, instead
   --json         print one JSON object instead of the table
-  --out DIR      write each node's user data to DIR/cloud-config/<name>.yaml and each
-                 post-step command's create text to DIR/scripts/<name>.sh`;
+  --out DIR      write each node's user data to DIR/cloud-config/<name>.yaml, each role's
+                 bundle to DIR/bundles/<role>.sh and each post-step command's create text
+                 to DIR/scripts/<name>.sh`;
 
 export interface PlanNode {
     readonly name: string;
@@ -162,6 +163,14 @@ export function writeOut(dir: string, evaluation: Evaluation): string[] {
     for (const node of evaluation.resources.filter((r) => r.type === INSTANCE).map(nodeFromInstance)) {
         const file = path.join(cloudConfigDir, `${node.name}.yaml`);
         fs.writeFileSync(file, node.userDataText);
+        written.push(file);
+    }
+    // Each role's bundle, as the node fetches it from the bucket.
+    const bundlesDir = path.join(dir, "bundles");
+    fs.mkdirSync(bundlesDir, { recursive: true });
+    for (const object of evaluation.resources.filter((r) => r.type === "aws:s3/bucketObjectv2:BucketObjectv2")) {
+        const file = path.join(bundlesDir, `${object.inputs.tags.Role}.sh`);
+        fs.writeFileSync(file, object.inputs.content as string, { mode: 0o755 });
         written.push(file);
     }
     // The lab runs exactly these files over ssh, so they are the create texts byte for byte.

@@ -53,6 +53,15 @@ export function readCloudConfig(text: string): CloudConfigDoc {
     };
 }
 
+/**
+ * A node as it ends up after first boot: its cloud-config (packages, keys) with every file it
+ * holds, those its user data writes and those its role bundle installs.
+ */
+export function readNode(data: { readonly text: string; readonly bundle: { readonly files: readonly WrittenFile[] } }): CloudConfigDoc {
+    const doc = readCloudConfig(data.text);
+    return { ...doc, files: [...doc.files, ...data.bundle.files] };
+}
+
 export const isUnitFile = (file: WrittenFile) => file.path.startsWith("/etc/systemd/system/") && file.path.endsWith(".service");
 export const isExecutableFile = (file: WrittenFile) => (parseInt(file.permissions, 8) & 0o111) !== 0;
 
