@@ -16,7 +16,7 @@ Exhibitor rewrite, leader step-down). Runs:
   ${REBUILD_ENV}=<node> pulumi up --replace <the node's instance URN> --stack NAME [extra args]
   --stack NAME  the stack (default: dev; its config is read from Pulumi.NAME.yaml)
   --dry-run     print that command line instead of running it (no pulumi CLI needed)
-See README.md, "Replace the elected master".`;
+See docs/replace.md.`;
 
 export interface ReplaceArgs {
     readonly node: string;
