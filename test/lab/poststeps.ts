@@ -1,5 +1,6 @@
 import * as fs from "fs";
 import * as path from "path";
+import type { PostStep } from "../../components/poststeps/commandSpec";
 import { shellQuote } from "../../components/text/shellQuote";
 import type { PlanCommand } from "../../scripts/offline/planCli";
 import type { Hosts } from "./hosts";
@@ -110,6 +111,11 @@ export class PostSteps {
     }
 }
 
+/** The results of one step (the step's name checked against the plan's own list). */
+export function ofStep(results: readonly CommandResult[], step: PostStep): CommandResult[] {
+    return results.filter((r) => r.cmd.step === step);
+}
+
 /** The line of a command's output that most likely says why it failed. */
 export function lastError(out: string): string {
     const lines = out.trim().split("\n").filter(Boolean);
@@ -125,7 +131,7 @@ export function span(results: readonly CommandResult[]): number {
 /** Timing lines for the summary: per command, the ARP purge, step-down hops, the total. */
 export function timingLines(results: readonly CommandResult[], seedSleep: number): string[] {
     const lines = results.map((r) => `  ${r.cmd.name.padEnd(44)} ${r.cmd.step.padEnd(18)} ${r.skipped ? "skipped" : `${secs(r.ms).padStart(6)} s  ${r.code === 0 ? "ok" : `exit ${r.code}`}`}`);
-    const purges = results.filter((r) => r.cmd.step === "arp-purge");
+    const purges = ofStep(results, "arp-purge");
     if (purges.length > 0) lines.push(`  ARP purge across all ${purges.length} hosts (parallel): ${secs(span(purges))} s   [seed 000: one loopssh per host, by hand]`);
     const hops: string[] = [];
     for (const r of results) {
@@ -136,7 +142,7 @@ export function timingLines(results: readonly CommandResult[], seedSleep: number
         }
     }
     lines.push(...hops);
-    const stepDowns = results.filter((r) => r.cmd.step === "leader-step-down");
+    const stepDowns = ofStep(results, "leader-step-down");
     if (stepDowns.length > 0) {
         lines.push(`  leader step-down in total: ${hops.length} hops, ${secs(span(stepDowns))} s   [seed 000: 3 hops x sleep ${seedSleep} = ${3 * seedSleep} s of sleeps + manual checks]`);
     }

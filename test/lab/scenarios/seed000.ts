@@ -1,7 +1,7 @@
 import { PATHS } from "../../../components/catalog/services";
 import type { LabCluster, Scenario } from "../cluster";
 import { SEED_MACS } from "../hosts";
-import { lastError, timingLines } from "../poststeps";
+import { lastError, ofStep, timingLines } from "../poststeps";
 import { outcome, say, secs, section } from "../proc";
 import type { Report } from "../report";
 import { MARATHON, MESOS } from "../services";
@@ -60,7 +60,7 @@ export const seed000: Scenario = {
         section("seed 000 steps 3-5: the plan's post-step commands, over SSH through the border");
         const results = await lab.postSteps.run(lab.plan.commands, { label: "replay" });
         const failed = results.filter((r) => r.code !== 0);
-        const purgedOld = results.filter((r) => r.cmd.step === "arp-purge" && r.out.split("\n").some((l) => l.includes(`purging ${ip} `) && l.includes(SEED_MACS.before))).map((r) => r.cmd.node);
+        const purgedOld = ofStep(results, "arp-purge").filter((r) => r.out.split("\n").some((l) => l.includes(`purging ${ip} `) && l.includes(SEED_MACS.before))).map((r) => r.cmd.node);
         say(`the ARP purge removed ${m1.name}'s old MAC on: ${purgedOld.join(", ") || "no host"}`);
         report.check("every post-step command succeeds", failed.length === 0,
             failed.map((r) => `${r.cmd.name}: ${r.skipped ? "skipped" : lastError(r.out)}`).join("; ") || `${results.length} commands`);
