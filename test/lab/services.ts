@@ -85,9 +85,14 @@ export class Services {
 
     // -- Probes -----------------------------------------------------------------------------
 
-    /** What `srvr` says of the member's role: leader, follower, ... or "down". */
+    /**
+     * What `srvr` says of the member's role: leader, follower, ... or "down". Asked as the
+     * scripts ask (bash's /dev/tcp, the write side left open): `echo srvr | nc` half-closes the
+     * connection, and ZooKeeper then sometimes closes it before it answers.
+     */
     zkMode(master: LabNode): string {
-        const r = this.hosts.inNet(master.name, ["sh", "-c", `echo srvr | nc -w 3 ${master.privateIp} ${PORTS.zkClient}`], { timeout: 8000 });
+        const ask = 'exec 3<>"/dev/tcp/$1/$2" && printf srvr >&3 && cat <&3';
+        const r = this.hosts.inNet(master.name, ["timeout", "5", "bash", "-c", ask, "zk-srvr", master.privateIp, String(PORTS.zkClient)], { timeout: 8000 });
         return /^Mode: (\w+)/m.exec(r.stdout)?.[1] ?? "down";
     }
 
