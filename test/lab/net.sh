@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Namespace plumbing for the lab (test/lab/lab.js drives it). Every namespace is named
+# Namespace plumbing for the lab (test/lab/hosts.ts drives it). Every namespace is named
 # "$LAB_PREFIX-*"; the bridge lives in its own "switch" namespace and each node's veth is
 # created straight into the switch and the node, so the root namespace gets no interface,
 # address or route. The only trace on the host: empty mount-point directories, listed in

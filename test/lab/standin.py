@@ -7,9 +7,9 @@ Election as the real ones do it: every instance creates an ephemeral sequential 
 marathon: Curator LeaderLatch nodes under /marathon/leader-curator); the lowest sequence
 number leads.
 
-  mesos     GET /redirect, /master/redirect -> 307 Location: //<leader fqdn>:5050, 503 if no leader
+  mesos     GET /redirect, /master/redirect -> 307 Location: //<leader fqdn>:<port>, 503 if no leader
             GET /health -> 200;  GET /state, /master/state -> JSON on the leader, 307 elsewhere
-  marathon  GET /v2/leader -> {"leader": "<fqdn>:8080"}, 404 if no leader
+  marathon  GET /v2/leader -> {"leader": "<fqdn>:<port>"}, 404 if no leader
             DELETE /v2/leader -> on the leader: 200, drop the candidacy, exit (the supervisor
             restarts it, younger than every other contender); elsewhere proxied to the leader
             GET /ping -> pong
@@ -34,8 +34,8 @@ from kazoo.client import KazooClient, KazooState
 from kazoo.exceptions import NoNodeError
 
 KINDS = {
-    "mesos": {"port": 5050, "path": "/mesos", "prefix": "json.info_"},
-    "marathon": {"port": 8080, "path": "/marathon/leader-curator", "prefix": "_c_lab-latch-"},
+    "mesos": {"path": "/mesos", "prefix": "json.info_"},
+    "marathon": {"path": "/marathon/leader-curator", "prefix": "_c_lab-latch-"},
 }
 
 
@@ -72,7 +72,7 @@ class Candidate:
             die(f"cannot reach ZooKeeper {self.args.zk} within {self.args.connect_timeout}s: {err}")
         path = self.kind["path"]
         self.zk.ensure_path(path)
-        info = {"hostname": self.args.fqdn, "address": {"hostname": self.args.fqdn, "ip": self.args.ip, "port": self.kind["port"]}}
+        info = {"hostname": self.args.fqdn, "address": {"hostname": self.args.fqdn, "ip": self.args.ip, "port": self.args.port}}
         created = self.zk.create(f"{path}/{self.kind['prefix']}", json.dumps(info).encode(), ephemeral=True, sequence=True)
         self.me = created.rsplit("/", 1)[1]
         log(f"contending as {created}")
@@ -119,7 +119,7 @@ class Candidate:
 
 
 def handler_for(cand, args):
-    port = KINDS[args.kind]["port"]
+    port = args.port
 
     class Handler(BaseHTTPRequestHandler):
         server_version = f"lab-{args.kind}"
@@ -207,6 +207,7 @@ def main():
     p.add_argument("--zk", required=True, help="host:port,host:port,...")
     p.add_argument("--fqdn", required=True)
     p.add_argument("--ip", required=True)
+    p.add_argument("--port", type=int, required=True, help="the HTTP port (the lab passes the catalog's)")
     p.add_argument("--session-timeout", type=float, default=10.0, help="seconds (Mesos/Marathon default: 10)")
     p.add_argument("--connect-timeout", type=float, default=15.0)
     args = p.parse_args()
@@ -217,10 +218,10 @@ def main():
     else:
         signal.signal(signal.SIGTERM, lambda *_: threading.Thread(target=cand.abdicate).start())
 
-    server = ThreadingHTTPServer(("", KINDS[args.kind]["port"]), handler_for(cand, args))
+    server = ThreadingHTTPServer(("", args.port), handler_for(cand, args))
     server.daemon_threads = True
     cand.contend()
-    log(f"{args.kind} stand-in for {args.fqdn} serving on *:{KINDS[args.kind]['port']}")
+    log(f"{args.kind} stand-in for {args.fqdn} serving on *:{args.port}")
     server.serve_forever()
 
 

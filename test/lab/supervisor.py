@@ -28,6 +28,10 @@ def log(msg):
     print(f"{time.strftime('%H:%M:%S')} supervisor[{socket.gethostname()}]: {msg}", flush=True)
 
 
+def bare(name):
+    return name[:-len(".service")] if name.endswith(".service") else name
+
+
 class Unit:
     def __init__(self, name, spec):
         self.name = name
@@ -104,13 +108,13 @@ class Supervisor:
         with open(os.path.join(STATE_DIR, "units.json")) as f:
             specs = json.load(f)
         os.makedirs(os.path.join(STATE_DIR, "log"), exist_ok=True)
-        self.units = {name: Unit(name, spec) for name, spec in specs.items()}
+        # The lab names units as the catalog does (zookeeper.service); kept without the suffix.
+        self.units = {bare(name): Unit(bare(name), spec) for name, spec in specs.items()}
         self.lock = threading.RLock()
         self.stopping = False
 
     def unit(self, name):
-        name = name[:-len(".service")] if name.endswith(".service") else name
-        return self.units.get(name)
+        return self.units.get(bare(name))
 
     def tick(self):
         now = time.time()

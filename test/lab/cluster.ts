@@ -1,0 +1,50 @@
+import * as path from "path";
+import type { PostStep } from "../../components/poststeps/commandSpec";
+import type { PlanCommand } from "../../scripts/offline/planCli";
+import { Hosts } from "./hosts";
+import type { LabNode, LabPlan } from "./plan";
+import { PostSteps } from "./poststeps";
+import type { Report } from "./report";
+import { Services } from "./services";
+
+/**
+ * s: faults (a) and (c) shorten the scripts' --timeout (and the outer `timeout`) to this on
+ * the command line of a copy; the script bodies are the plan's. The replay runs them verbatim.
+ */
+export const FAULT_SCRIPT_TIMEOUT = 12;
+
+/** What every scenario works with: the plan, its hosts, their services, the post-step runner. */
+export class LabCluster {
+    readonly hosts: Hosts;
+    readonly services: Services;
+    readonly postSteps: PostSteps;
+    /** The master seed 000 replaces and that must lead at the end. */
+    readonly preferred: LabNode;
+
+    constructor(
+        readonly plan: LabPlan,
+        labDir: string,
+        sessionTimeout: number,
+    ) {
+        this.hosts = new Hosts(plan, labDir);
+        this.services = new Services(this.hosts, sessionTimeout);
+        this.postSteps = new PostSteps(this.hosts, plan.dir, path.join(labDir, "fault-scripts"));
+        this.preferred = this.hosts.node(plan.preferredLeader);
+    }
+
+    /** A new machine for `node`: its units as the cloud-config would start them. */
+    boot(node: LabNode, mac: string, { autostartLeaders }: { autostartLeaders: boolean }): void {
+        this.hosts.boot(node, mac, this.services.units(node, { autostartLeaders }));
+    }
+
+    /** The plan's commands of one step, in the plan's order. */
+    commands(step: PostStep): PlanCommand[] {
+        return this.plan.commands.filter((c) => c.step === step);
+    }
+}
+
+/** A scenario replays something on the lab and registers its checks with the report. */
+export interface Scenario {
+    readonly title: string;
+    run(lab: LabCluster, report: Report): Promise<void>;
+}

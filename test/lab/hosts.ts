@@ -1,0 +1,225 @@
+import * as fs from "fs";
+import * as path from "path";
+import { PATHS, PORTS } from "../../components/catalog/services";
+import type { LabNode, LabPlan } from "./plan";
+import { LabError, must, run, RunOptions, RunResult } from "./proc";
+
+/**
+ * The lab's hosts: one network namespace per node of the plan, its eth0 a veth on a bridge in
+ * a switch namespace (net.sh does the plumbing, with AWS-like neighbour caches), its own mount
+ * and UTS namespaces with the node's files bind-mounted (node-init.sh), and sshd reached only
+ * through the border: `ssh -J root@<border>`, as the command resources do.
+ */
+
+export const PREFIX = "mclab";
+const HERE = __dirname;
+const NET = path.join(HERE, "net.sh");
+
+/** Seed 000's MACs of the elected master, before and after its replacement. */
+export const SEED_MACS = { before: "06:5f:d8:1e:5f:a9", after: "06:66:72:e3:21:77" } as const;
+
+/** What the node's supervisor (supervisor.py) keeps running, by unit name. */
+export interface UnitSpec {
+    readonly argv: readonly string[];
+    readonly restartSec: number;
+    /** false: the unit waits for `systemctl start`. */
+    readonly autostart?: boolean;
+}
+
+/** Every host's MAC but the seed's: 06:00 and the IP's octets. */
+export function derivedMac(ip: string): string {
+    return `06:00:${ip.split(".").map((o) => Number(o).toString(16).padStart(2, "0")).join(":")}`;
+}
+
+function netEnv(labDir: string): NodeJS.ProcessEnv {
+    return { ...process.env, LAB_DIR: labDir, LAB_PREFIX: PREFIX };
+}
+
+/** Kills every lab process and deletes every lab namespace (also a crashed run's). */
+export function cleanupHosts(labDir: string): RunResult {
+    return run(["bash", NET, "cleanup"], { env: netEnv(labDir), timeout: 60_000 });
+}
+
+export class Hosts {
+    readonly nodes: readonly LabNode[];
+    readonly border: LabNode;
+    readonly masters: readonly LabNode[];
+    private readonly byName: ReadonlyMap<string, LabNode>;
+    private readonly hostKeys = new Map<string, string>();
+    private readonly sshDir: string;
+    private readonly sshConfig: string;
+
+    constructor(
+        readonly plan: LabPlan,
+        readonly labDir: string,
+    ) {
+        this.nodes = plan.nodes;
+        this.byName = new Map(plan.nodes.map((n) => [n.name, n]));
+        const border = plan.nodes.find((n) => n.role === "border");
+        if (!border) throw new LabError("the plan has no border: nothing to jump through");
+        this.border = border;
+        this.masters = plan.nodes.filter((n) => n.role === "master");
+        this.sshDir = path.join(labDir, "ssh");
+        this.sshConfig = path.join(this.sshDir, "config");
+    }
+
+    node(name: string): LabNode {
+        const node = this.byName.get(name);
+        if (!node) throw new LabError(`no node ${name} in the plan`);
+        return node;
+    }
+
+    /** The node named by a fully-qualified name, if any. */
+    byFqdn(fqdn: string): LabNode | undefined {
+        return this.nodes.find((n) => n.fqdn === fqdn);
+    }
+
+    ns(name: string): string {
+        return `${PREFIX}-${name}`;
+    }
+
+    dir(name: string): string {
+        return path.join(this.labDir, "nodes", name);
+    }
+
+    /** Where the node's Exhibitor env file (PATHS.exhibitorEnv) lives on this machine. */
+    envFile(name: string): string {
+        return path.join(this.dir(name), "etc-mesos-cluster", path.relative("/etc/mesos-cluster", PATHS.exhibitorEnv));
+    }
+
+    private net(...args: string[]): void {
+        must(["bash", NET, ...args], `net.sh ${args.join(" ")}`, { env: netEnv(this.labDir) });
+    }
+
+    // -- SSH: a client key, a config whose jump host is the border, known host keys ---------
+
+    makeClientKey(): void {
+        fs.mkdirSync(this.sshDir, { recursive: true, mode: 0o700 });
+        must(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", `lab@${PREFIX}`, "-f", path.join(this.sshDir, "id_ed25519")], "ssh-keygen (client key)");
+        const b = this.border;
+        fs.writeFileSync(this.sshConfig, [
+            `Host ${b.name} ${b.privateIp}`,
+            `    HostName ${b.privateIp}`,
+            // The root namespace reaches only the border, through the border's own loopback.
+            `    ProxyCommand ip netns exec ${this.ns(b.name)} nc 127.0.0.1 ${PORTS.ssh}`,
+            "Host *",
+            "    User root",
+            `    Port ${PORTS.ssh}`,
+            `    IdentityFile ${path.join(this.sshDir, "id_ed25519")}`,
+            "    IdentitiesOnly yes",
+            `    UserKnownHostsFile ${path.join(this.sshDir, "known_hosts")}`,
+            "    GlobalKnownHostsFile /dev/null",
+            "    StrictHostKeyChecking yes",
+            "    BatchMode yes",
+            "    ConnectTimeout 30",
+            "    ServerAliveInterval 5",
+            "    ServerAliveCountMax 6",
+            "    LogLevel ERROR",
+            "",
+        ].join("\n"));
+    }
+
+    writeKnownHosts(): void {
+        const lines = [...this.hostKeys].map(([name, key]) => {
+            const n = this.node(name);
+            return `${n.privateIp},${n.name},${n.fqdn} ${key}`;
+        });
+        fs.writeFileSync(path.join(this.sshDir, "known_hosts"), lines.join("\n") + "\n");
+    }
+
+    /** `ssh` to the node as the command resources connect: through the border. */
+    sshArgv(node: LabNode): string[] {
+        return ["ssh", "-F", this.sshConfig, ...(node === this.border ? [] : ["-J", `root@${this.border.name}`]), `root@${node.privateIp}`];
+    }
+
+    // -- Nodes ------------------------------------------------------------------------------
+
+    switchUp(): void {
+        this.net("switch-up");
+    }
+
+    /** A brand-new machine: fresh node directory and host key, the given MAC, units started. */
+    boot(node: LabNode, mac: string, units: Readonly<Record<string, UnitSpec>>): void {
+        this.prepare(node, units);
+        this.net("node-up", node.name, `${node.privateIp}/${node.prefixLength}`, mac, this.plan.vpcCidr);
+        this.net("node-start", node.name, this.dir(node.name));
+    }
+
+    /** Destroys the node: every process killed, its namespace deleted. */
+    destroy(name: string): void {
+        this.net("node-down", name);
+    }
+
+    /** The node's eth0 up or down (up puts its VPC route back). */
+    link(name: string, state: "up" | "down"): void {
+        this.net("link", name, state, ...(state === "up" ? [this.plan.vpcCidr] : []));
+    }
+
+    private prepare(node: LabNode, units: Readonly<Record<string, UnitSpec>>): void {
+        const dir = this.dir(node.name);
+        fs.rmSync(dir, { recursive: true, force: true });
+        for (const sub of ["etc-mesos-cluster", "zk-data", "run-mesos-cluster", "node/log"]) fs.mkdirSync(path.join(dir, sub), { recursive: true });
+        fs.writeFileSync(path.join(dir, "hosts"), this.cloudConfigFile(node, "/etc/hosts"));
+        if (node.role === "master") fs.writeFileSync(this.envFile(node.name), this.cloudConfigFile(node, PATHS.exhibitorEnv));
+        const state = path.join(dir, "node");
+        fs.writeFileSync(path.join(state, "units.json"), JSON.stringify(units, null, 2));
+        // A new machine gets new host keys (the replaced master too).
+        const hostKey = path.join(state, "ssh_host_ed25519_key");
+        must(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", `root@${node.name}`, "-f", hostKey], `ssh-keygen (host key of ${node.name})`);
+        this.hostKeys.set(node.name, fs.readFileSync(`${hostKey}.pub`, "utf8").trim().split(" ").slice(0, 2).join(" "));
+        fs.copyFileSync(path.join(this.sshDir, "id_ed25519.pub"), path.join(state, "authorized_keys"));
+        fs.writeFileSync(path.join(state, "sshd_config"), [
+            `Port ${PORTS.ssh}`,
+            "HostKey /run/lab-node/ssh_host_ed25519_key",
+            "AuthorizedKeysFile /run/lab-node/authorized_keys",
+            "PermitRootLogin prohibit-password",
+            "PasswordAuthentication no",
+            "KbdInteractiveAuthentication no",
+            "UsePAM no",
+            "StrictModes no",
+            "PidFile none",
+            "AllowTcpForwarding yes",
+            "PrintMotd no",
+            "MaxStartups 100:30:200",
+            "MaxSessions 100",
+            "LogLevel ERROR",
+            "",
+        ].join("\n"));
+    }
+
+    /** A file the node's rendered cloud-config writes (write_files). */
+    cloudConfigFile(node: LabNode, file: string): string {
+        const content = node.files.get(file);
+        if (content === undefined) throw new LabError(`${node.name}: its cloud-config does not write ${file}`);
+        return content;
+    }
+
+    // -- The lab's own access (not through SSH) -------------------------------------------
+
+    private supervisorPid(name: string): string {
+        const pid = fs.readFileSync(path.join(this.dir(name), "init.pid"), "utf8").trim();
+        if (!/^\d+$/.test(pid) || !fs.existsSync(`/proc/${pid}`)) {
+            throw new LabError(`${name}: its supervisor (pid ${pid}) is not running; see ${path.join(this.dir(name), "node", "log")}`);
+        }
+        return pid;
+    }
+
+    /** Runs argv inside the node: its network, mount and UTS namespaces. */
+    inNode(name: string, argv: readonly string[], opts?: RunOptions): RunResult {
+        return run(["nsenter", "-t", this.supervisorPid(name), "-n", "-m", "-u", "--", ...argv], opts);
+    }
+
+    /** Runs argv in the node's network namespace only (probes). */
+    inNet(name: string, argv: readonly string[], opts?: RunOptions): RunResult {
+        return run(["ip", "netns", "exec", this.ns(name), ...argv], opts);
+    }
+
+    /** The node's neighbour entry for `ip` as `ip neigh show` prints it ("" if none). */
+    neighbour(from: string, ip: string): string {
+        return this.inNet(from, ["ip", "neigh", "show", ip]).stdout.trim();
+    }
+
+    ping(from: string, ip: string): void {
+        this.inNet(from, ["ping", "-c", "1", "-W", "2", ip], { timeout: 5000 });
+    }
+}

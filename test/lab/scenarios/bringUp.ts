@@ -1,0 +1,34 @@
+import type { LabCluster, Scenario } from "../cluster";
+import { derivedMac, SEED_MACS } from "../hosts";
+import { outcome, runAsync, say, section, waitFor } from "../proc";
+import type { Report } from "../report";
+
+/**
+ * The cluster before seed 000: every node of the plan a namespace on the bridge (the elected
+ * master at the seed's old MAC), sshd on each, ZooKeeper on the masters through the launcher;
+ * Mesos and Marathon wait, so that the seed 000 replay decides who is elected first.
+ */
+export const bringUp: Scenario = {
+    title: "build: one network namespace per node, on a bridge in its own switch namespace",
+    async run(lab: LabCluster, report: Report): Promise<void> {
+        const { hosts, services } = lab;
+        hosts.makeClientKey();
+        hosts.switchUp();
+        for (const node of hosts.nodes) {
+            lab.boot(node, node === lab.preferred ? SEED_MACS.before : derivedMac(node.privateIp), { autostartLeaders: false });
+        }
+        hosts.writeKnownHosts();
+        say(`nodes: ${hosts.nodes.map((n) => `${n.name}=${n.privateIp}`).join(" ")}`);
+
+        const ssh = await outcome(waitFor("every node answers SSH through the border", async () => {
+            const rs = await Promise.all(hosts.nodes.map(async (n) => [n, await runAsync([...hosts.sshArgv(n), "hostname"], { timeout: 20_000 })] as const));
+            const bad = rs.filter(([n, r]) => r.code !== 0 || r.out.trim() !== n.name);
+            return { ok: bad.length === 0, detail: bad.map(([n, r]) => `${n.name}: ${r.out.trim() || `exit ${r.code}`}`).join("; ") || hosts.nodes.map((n) => n.name).join(", ") };
+        }, { timeout: 60_000, interval: 1000 }));
+        report.require(`ssh -J root@${hosts.border.name} reaches every node`, ssh.ok, ssh.detail);
+
+        section("ZooKeeper on the masters, through the launcher and the cloud-config's env file");
+        const zk = await outcome(waitFor("the ZooKeeper ensemble settles (every member serves, one leader)", () => services.ensemble(), { timeout: 120_000, interval: 1000 }));
+        report.require("ZooKeeper ensemble started through zk-static-ensemble settles", zk.ok, zk.detail);
+    },
+};

@@ -1,0 +1,83 @@
+import { PATHS } from "../../../components/catalog/services";
+import type { LabCluster, Scenario } from "../cluster";
+import { SEED_MACS } from "../hosts";
+import { lastError, ofStep, timingLines } from "../poststeps";
+import { outcome, say, secs, section } from "../proc";
+import type { Report } from "../report";
+import { MARATHON, MESOS } from "../services";
+
+/** s: seed 000's manual `sleep 10` per step-down hop, the figure the lab's hops compare with. */
+export const SEED_SLEEP = 10;
+const TEST_ZNODES = "/lab/app";
+const TEST_VALUES = [1, 2, 3, 4, 5].map((i) => `voting-app-container-${i}`);
+
+/**
+ * Seed 000 replayed: the elected master is destroyed and recreated with the same name and IP
+ * but a new MAC, host key and empty ZooKeeper data; then the plan's post-step commands run over
+ * SSH through the border, and the cluster must be whole again with that master leading.
+ */
+export const seed000: Scenario = {
+    title: "seed 000: destroy the elected master, recreate it, run the plan's post-steps",
+    async run(lab: LabCluster, report: Report): Promise<void> {
+        const { hosts, services } = lab;
+        const m1 = lab.preferred;
+        const ip = m1.privateIp;
+        const others = hosts.nodes.filter((n) => n !== m1);
+        const survivors = hosts.masters.filter((m) => m !== m1);
+        const arpView = () => others.map((n) => [n.name, hosts.neighbour(n.name, ip)] as const);
+
+        section(`seed 000 step 1: ${m1.name} is the elected master`);
+        for (const unit of [MESOS, MARATHON]) services.systemctl(m1.name, "start", unit);
+        const alone = await outcome(services.waitLeaders(`${m1.name} leads Mesos and Marathon (alone)`, (l) => l.mesos === m1.name && l.marathon === m1.name, [m1], 30_000));
+        if (alone.ok) for (const m of survivors) for (const unit of [MESOS, MARATHON]) services.systemctl(m.name, "start", unit);
+        const l1 = alone.ok
+            ? await outcome(services.waitLeaders(`every master names ${m1.name} as leader`, (l) => l.mesos === m1.name && l.marathon === m1.name, hosts.masters, 30_000))
+            : alone;
+        report.require(`${m1.name} leads Mesos and Marathon`, l1.ok, l1.detail);
+        const put = services.zkcli(survivors[0].name, "put", TEST_ZNODES, ...TEST_VALUES);
+        report.check("test znodes written", put.code === 0, (put.stdout || put.stderr).trim());
+
+        for (const n of others) hosts.ping(n.name, ip);
+        const view = arpView();
+        for (const [n, v] of view) say(`  ARP view on ${n}: ${v || "(none)"}`);
+        report.check(`every other host has a neighbour entry for ${ip} at the old MAC ${SEED_MACS.before}`, view.every(([, v]) => v.includes(SEED_MACS.before)),
+            view.filter(([, v]) => !v.includes(SEED_MACS.before)).map(([n]) => n).join(", ") || `${view.length} hosts`);
+
+        section(`seed 000 step 2: destroy ${m1.name}`);
+        const tDestroy = Date.now();
+        hosts.destroy(m1.name);
+        const l2 = await outcome(services.waitLeaders("the surviving masters agree on a new leader",
+            (l) => Boolean(l.mesos && l.marathon && l.mesos !== m1.name && l.marathon !== m1.name), survivors, 90_000));
+        const takeover = Date.now() - tDestroy;
+        report.require(`another master takes over after ${m1.name} is destroyed`, l2.ok, `${l2.detail} (after ${secs(takeover)} s)`);
+
+        section(`seed 000 step 4: a brand-new ${m1.name} (same name and IP, new MAC, empty ZooKeeper data)`);
+        lab.boot(m1, SEED_MACS.after, { autostartLeaders: true });
+        hosts.writeKnownHosts();
+        say(`${m1.name} MAC ${SEED_MACS.before} -> ${SEED_MACS.after}; env file from its cloud-config: ${hosts.cloudConfigFile(m1, PATHS.exhibitorEnv).trim().replace(/\n/g, " | ")}`);
+        say(`before the post-steps, hosts still at the old MAC: ${arpView().filter(([, v]) => v.includes(SEED_MACS.before)).map(([n]) => n).join(", ") || "none"}`);
+
+        section("seed 000 steps 3-5: the plan's post-step commands, over SSH through the border");
+        const results = await lab.postSteps.run(lab.plan.commands, { label: "replay" });
+        const failed = results.filter((r) => r.code !== 0);
+        const purgedOld = ofStep(results, "arp-purge").filter((r) => r.out.split("\n").some((l) => l.includes(`purging ${ip} `) && l.includes(SEED_MACS.before))).map((r) => r.cmd.node);
+        say(`the ARP purge removed ${m1.name}'s old MAC on: ${purgedOld.join(", ") || "no host"}`);
+        report.check("every post-step command succeeds", failed.length === 0,
+            failed.map((r) => `${r.cmd.name}: ${r.skipped ? "skipped" : lastError(r.out)}`).join("; ") || `${results.length} commands`);
+        report.timing("takeover:", [`  ${m1.name} destroyed -> survivors agree on a new leader: ${secs(takeover)} s (ZooKeeper session timeout ${services.sessionTimeout} s)`]);
+        report.timing("replay of seed 000 (the plan's commands, verbatim):", timingLines(results, SEED_SLEEP));
+
+        section("checks after the replay");
+        const after = arpView();
+        for (const [n, v] of after) say(`  ARP view on ${n}: ${v || "(none)"}`);
+        report.check(`no host keeps ${m1.name}'s old MAC (entry gone or ${SEED_MACS.after})`,
+            after.every(([, v]) => !v.includes(SEED_MACS.before) && (v === "" || v.includes(SEED_MACS.after) || /FAILED|INCOMPLETE/.test(v))),
+            after.filter(([, v]) => v.includes(SEED_MACS.before)).map(([n]) => n).join(", ") || `${after.length} hosts`);
+        const zk = services.ensemble();
+        report.check("ZooKeeper ensemble: one leader, every member serves", zk.ok, zk.detail);
+        const survived = services.zkcli(survivors[survivors.length - 1].name, "check", TEST_ZNODES, ...TEST_VALUES);
+        report.check("the test znodes survived", survived.code === 0, (survived.stdout || survived.stderr).trim());
+        const l3 = services.leaders();
+        report.check(`${m1.name} leads Mesos and Marathon again`, l3.mesos === m1.name && l3.marathon === m1.name, l3.detail);
+    },
+};

@@ -1,0 +1,151 @@
+import * as path from "path";
+import { PATHS, PORTS, SERVICES } from "../../components/catalog/services";
+import type { Hosts, UnitSpec } from "./hosts";
+import type { LabNode } from "./plan";
+import { LabError, Probe, RunResult, waitFor } from "./proc";
+
+/**
+ * What runs on the lab's masters, named and wired as the catalog says: Debian's ZooKeeper
+ * started through the project's own launcher and the node's env file, the Mesos and Marathon
+ * stand-ins (standin.py: the same ZooKeeper elections, the same HTTP answers), and the probes
+ * the checks use (ZooKeeper `srvr`, Mesos /redirect, Marathon /v2/leader).
+ */
+
+const HERE = __dirname;
+const REPO = path.resolve(HERE, "..", "..");
+const PY = "/usr/bin/python3";
+/** The launcher the cloud-config installs as PATHS.launcher. */
+export const LAUNCHER = path.join(REPO, "templates", "files", "zk-static-ensemble.sh");
+const ZK_CLASSPATH = ["/etc/zookeeper/conf", "/usr/share/java/zookeeper.jar", "/usr/share/java/slf4j-log4j12.jar", "/usr/share/java/log4j-1.2.jar"].join(":");
+/** Unit of the node's sshd (the OS image's own, so not in the catalog). */
+export const SSH_UNIT = "ssh.service";
+
+const ZOOKEEPER = SERVICES.zookeeper.unit;
+export const MESOS = SERVICES.mesosMaster.unit;
+export const MARATHON = SERVICES.marathon.unit;
+const MESOS_DNS = SERVICES.mesosDns.unit;
+
+/** Leaders as every asked master sees them; `mesos`/`marathon` set only if they all agree. */
+export interface Leaders extends Probe {
+    readonly mesos?: string;
+    readonly marathon?: string;
+}
+
+export class Services {
+    readonly zkHosts: string;
+
+    /** `sessionTimeout`: the stand-ins' ZooKeeper session timeout in seconds. */
+    constructor(
+        readonly hosts: Hosts,
+        readonly sessionTimeout: number,
+    ) {
+        this.zkHosts = hosts.masters.map((m) => `${m.privateIp}:${PORTS.zkClient}`).join(",");
+    }
+
+    /** The node's units; masters' Mesos and Marathon wait for a start when `autostartLeaders` is false. */
+    units(node: LabNode, { autostartLeaders }: { autostartLeaders: boolean }): Record<string, UnitSpec> {
+        const units: Record<string, UnitSpec> = {
+            [SSH_UNIT]: { argv: ["/usr/sbin/sshd", "-D", "-e", "-f", "/run/lab-node/sshd_config"], restartSec: 1 },
+        };
+        if (node.role !== "master") return units;
+        const standin = (kind: "mesos" | "marathon", port: number): UnitSpec => ({
+            argv: [PY, "-B", path.join(HERE, "standin.py"), "--kind", kind, "--zk", this.zkHosts, "--fqdn", node.fqdn, "--ip", node.privateIp,
+                "--port", String(port), "--session-timeout", String(this.sessionTimeout)],
+            restartSec: 2,
+            autostart: autostartLeaders,
+        });
+        return {
+            ...units,
+            [ZOOKEEPER]: {
+                // The same launcher and env file as the cloud-config; Debian's ZooKeeper in the foreground.
+                argv: ["bash", LAUNCHER, "--env", PATHS.exhibitorEnv, "--ip", node.privateIp, "--conf-dir", "/run/mesos-cluster/zookeeper", "--data-dir", "/var/lib/zookeeper", "--",
+                    "java", "-Xmx128m", "-Xms32m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Dzookeeper.root.logger=INFO,CONSOLE", "-Dzookeeper.log.dir=/run/lab-node/log",
+                    "-cp", ZK_CLASSPATH, "org.apache.zookeeper.server.quorum.QuorumPeerMain", "/run/mesos-cluster/zookeeper/zoo.cfg"],
+                restartSec: 2,
+            },
+            [MESOS]: standin("mesos", PORTS.mesosMaster),
+            [MARATHON]: standin("marathon", PORTS.marathon),
+            [MESOS_DNS]: { argv: ["sleep", "infinity"], restartSec: 2 },
+        };
+    }
+
+    /** The node's systemctl shim, as the scripts call it; throws unless it succeeds. */
+    systemctl(name: string, verb: "start" | "stop", unit: string): void {
+        const r = this.hosts.inNode(name, ["/usr/local/sbin/systemctl", verb, unit], { timeout: 30_000 });
+        if (r.code !== 0) throw new LabError(`${name}: systemctl ${verb} ${unit} failed (exit ${r.code}): ${(r.stderr || r.stdout).trim()}`);
+    }
+
+    startZookeeper(name: string): void {
+        this.systemctl(name, "start", ZOOKEEPER);
+    }
+
+    stopZookeeper(name: string): void {
+        this.systemctl(name, "stop", ZOOKEEPER);
+    }
+
+    // -- Probes -----------------------------------------------------------------------------
+
+    /**
+     * What `srvr` says of the member's role: leader, follower, ... or "down". Asked as the
+     * scripts ask (bash's /dev/tcp, the write side left open): `echo srvr | nc` half-closes the
+     * connection, and ZooKeeper then sometimes closes it before it answers.
+     */
+    zkMode(master: LabNode): string {
+        const ask = 'exec 3<>"/dev/tcp/$1/$2" && printf srvr >&3 && cat <&3';
+        const r = this.hosts.inNet(master.name, ["timeout", "5", "bash", "-c", ask, "zk-srvr", master.privateIp, String(PORTS.zkClient)], { timeout: 8000 });
+        return /^Mode: (\w+)/m.exec(r.stdout)?.[1] ?? "down";
+    }
+
+    /** Settled: every member serves, exactly one leads. */
+    ensemble(masters: readonly LabNode[] = this.hosts.masters): Probe {
+        const modes = masters.map((m) => [m.name, this.zkMode(m)] as const);
+        const leaders = modes.filter(([, mode]) => mode === "leader").length;
+        const serving = modes.filter(([, mode]) => mode === "leader" || mode === "follower").length;
+        return { ok: leaders === 1 && serving === masters.length, detail: modes.map(([n, mode]) => `${n}=${mode}`).join(" ") };
+    }
+
+    /** Who master `m` names as Mesos leader: a node name, "none" (503) or "down". */
+    private mesosLeaderSeenBy(m: LabNode): string {
+        const r = this.hosts.inNet(m.name, ["curl", "-sI", "--max-time", "3", `http://${m.privateIp}:${PORTS.mesosMaster}/redirect`], { timeout: 8000 });
+        const status = /^HTTP\/\S+ (\d+)/m.exec(r.stdout)?.[1];
+        if (!status) return "down";
+        if (status === "503") return "none";
+        const location = /^location: *\/\/([^:\s]+)/im.exec(r.stdout)?.[1];
+        return (location && this.hosts.byFqdn(location)?.name) ?? `unknown(${location ?? status})`;
+    }
+
+    private marathonLeaderSeenBy(m: LabNode): string {
+        const r = this.hosts.inNet(m.name, ["curl", "-s", "--max-time", "3", `http://${m.privateIp}:${PORTS.marathon}/v2/leader`], { timeout: 8000 });
+        if (r.code !== 0) return "down";
+        let leader: unknown;
+        try {
+            leader = (JSON.parse(r.stdout) as { leader?: unknown }).leader;
+        } catch {
+            return "none";
+        }
+        if (typeof leader !== "string") return "none";
+        const [fqdn, port] = leader.split(":");
+        return (port === String(PORTS.marathon) && this.hosts.byFqdn(fqdn)?.name) || `unknown(${leader})`;
+    }
+
+    leaders(masters: readonly LabNode[] = this.hosts.masters): Leaders {
+        const mesos = masters.map((m) => [m.name, this.mesosLeaderSeenBy(m)] as const);
+        const marathon = masters.map((m) => [m.name, this.marathonLeaderSeenBy(m)] as const);
+        const agreed = (seen: readonly (readonly [string, string])[]) =>
+            new Set(seen.map(([, l]) => l)).size === 1 && this.hosts.nodes.some((n) => n.name === seen[0][1]) ? seen[0][1] : undefined;
+        const show = (seen: readonly (readonly [string, string])[]) => seen.map(([n, l]) => `${n}->${l}`).join(" ");
+        return { ok: true, mesos: agreed(mesos), marathon: agreed(marathon), detail: `mesos: ${show(mesos)}; marathon: ${show(marathon)}` };
+    }
+
+    waitLeaders(what: string, want: (l: Leaders) => boolean, masters: readonly LabNode[] = this.hosts.masters, timeout = 60_000): Promise<Leaders> {
+        return waitFor(what, () => {
+            const l = this.leaders(masters);
+            return { ...l, ok: want(l) };
+        }, { timeout, interval: 500 });
+    }
+
+    /** zkcli.py (kazoo) from inside a node: put/check test znodes. */
+    zkcli(from: string, ...args: string[]): RunResult {
+        return this.hosts.inNet(from, [PY, "-B", path.join(HERE, "zkcli.py"), "--zk", this.zkHosts, ...args], { timeout: 30_000 });
+    }
+}
