@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { loadConfig } from "../components/config/load";
+import { checkConfig } from "../components/config/load";
 import { ConfigError, validateConfig } from "../components/config/validate";
 import { devRawConfig, devStackConfig, withPatch } from "./helpers/devConfig";
 
@@ -80,16 +80,16 @@ describe("stack config validation", () => {
     });
 });
 
-describe("loadConfig", () => {
+describe("checkConfig", () => {
     const secret = (key: string) => devStackConfig().secretKeys.includes(key);
 
     it("requires the private key and refuses one that is not a key, without echoing it", () => {
         const config = { ...devStackConfig().config };
         delete config["mesos-cluster:sshPrivateKey"];
-        expect(() => loadConfig(config, secret)).toThrowError(/mesos-cluster:sshPrivateKey: is required: pulumi config set --secret/);
+        expect(() => checkConfig(config, secret)).toThrowError(/mesos-cluster:sshPrivateKey: is required: pulumi config set --secret/);
         config["mesos-cluster:sshPrivateKey"] = "hunter2";
         try {
-            loadConfig(config, secret);
+            checkConfig(config, secret);
             expect.unreachable();
         } catch (err) {
             expect(err).toBeInstanceOf(ConfigError);
@@ -101,7 +101,7 @@ describe("loadConfig", () => {
     it("refuses an unknown node named for rebuild", () => {
         process.env.MESOS_CLUSTER_REBUILD = "master-9";
         try {
-            expect(() => loadConfig(devStackConfig().config, secret)).toThrowError(/MESOS_CLUSTER_REBUILD: "master-9" is not a node of this stack/);
+            expect(() => checkConfig(devStackConfig().config, secret)).toThrowError(/MESOS_CLUSTER_REBUILD: "master-9" is not a node of this stack/);
         } finally {
             delete process.env.MESOS_CLUSTER_REBUILD;
         }

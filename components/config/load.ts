@@ -93,14 +93,14 @@ function rebuildErrors(value: string | undefined, config: ClusterConfig): { name
     return { names, errors };
 }
 
+export type CheckedConfig = Omit<LoadedConfig, "sshPrivateKey">;
+
 /**
- * Reads and validates the stack config, or throws ConfigError with every problem. Nothing is
- * registered with the engine before this returns.
+ * Validates the engine's config map without reading any secret: every problem at once as a
+ * ConfigError. The offline CLIs run it before the program, to refuse a file in well under a
+ * second; the program runs it through loadConfig.
  */
-export function loadConfig(
-    all: Readonly<Record<string, string>> = pulumi.runtime.allConfig(),
-    isSecret: (key: string) => boolean = engineIsSecret,
-): LoadedConfig {
+export function checkConfig(all: Readonly<Record<string, string>>, isSecret: (key: string) => boolean): CheckedConfig {
     const { [SSH_PRIVATE_KEY]: privateKey, ...raw } = rawFromStackConfig(all);
     const privateKeyKey = `${CONFIG_NAMESPACE}:${SSH_PRIVATE_KEY}`;
     const errors = namespaceErrors(all);
@@ -117,10 +117,17 @@ export function loadConfig(
     const rebuild = rebuildErrors(process.env[REBUILD_ENV], validated.config);
     errors.push(...rebuild.errors);
     if (errors.length > 0) throw new ConfigError(errors, validated.warnings);
-    return {
-        config: validated.config,
-        sshPrivateKey: new pulumi.Config(CONFIG_NAMESPACE).requireSecret(SSH_PRIVATE_KEY),
-        rebuild: rebuild.names,
-        warnings: validated.warnings,
-    };
+    return { config: validated.config, rebuild: rebuild.names, warnings: validated.warnings };
+}
+
+/**
+ * Reads and validates the stack config, or throws ConfigError with every problem. Nothing is
+ * registered with the engine before this returns.
+ */
+export function loadConfig(
+    all: Readonly<Record<string, string>> = pulumi.runtime.allConfig(),
+    isSecret: (key: string) => boolean = engineIsSecret,
+): LoadedConfig {
+    const checked = checkConfig(all, isSecret);
+    return { ...checked, sshPrivateKey: new pulumi.Config(CONFIG_NAMESPACE).requireSecret(SSH_PRIVATE_KEY) };
 }

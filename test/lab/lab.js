@@ -159,6 +159,8 @@ function cleanup() {
 
 function readPlan() {
     const out = path.join(LAB, "plan");
+    // .lab/ is the lab's own: a plan directory from before --out's ownership marker is removed.
+    fs.rmSync(out, { recursive: true, force: true });
     const r = run([process.execPath, path.join(REPO, "scripts", "plan.js"), "--config", CONFIG, "--json", "--out", out], { timeout: 120_000 });
     if (r.code !== 0) throw new LabError(`npm run plan -- --config ${path.relative(REPO, CONFIG)} --json --out ${out} failed: ${r.stderr.trim()}`);
     const report = JSON.parse(r.stdout);
