@@ -45,8 +45,10 @@ export function show(value: unknown): string {
 /** The candidate nearest to `word` by edit distance, if it is near enough to be a typo of it. */
 export function suggestion(word: string, candidates: readonly string[]): string | undefined {
     if (candidates.length === 0) return undefined;
-    const best = closest(word, [...candidates]);
-    return distance(word, best) <= Math.max(2, Math.floor(word.length / 3)) ? best : undefined;
+    // Case does not count: vpcCIDR is a typo of vpcCidr.
+    const lower = candidates.map((candidate) => candidate.toLowerCase());
+    const best = closest(word.toLowerCase(), lower);
+    return distance(word.toLowerCase(), best) <= Math.max(2, Math.floor(word.length / 3)) ? candidates[lower.indexOf(best)] : undefined;
 }
 
 function valueAt(raw: unknown, path: readonly PropertyKey[]): unknown {
@@ -96,6 +98,7 @@ function shapeErrors(raw: RawConfig, error: z.ZodError): string[] {
     return error.issues.flatMap((issue) => {
         const value = valueAt(raw, issue.path);
         if (issue.code === "unrecognized_keys") return issue.keys.map((key) => unknownKeyError(issue.path, key));
+        if (issue.code === "invalid_type" && issue.expected === "int") return [`${configKey(issue.path)}: ${show(value)} is not a whole number`];
         if (issue.code === "invalid_type") {
             return value === undefined
                 ? [`${configKey(issue.path)}: is required`]
