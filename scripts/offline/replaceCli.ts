@@ -159,11 +159,27 @@ export async function main(argv: string[], deps: ReplaceDeps = defaultDeps): Pro
     }
     const args = parsed;
 
-    // Before the plan (tens of seconds): without the CLI there is nothing to run it for.
+    // Everything that needs no plan comes first: evaluating it takes seconds to tens of seconds.
     const cli = hasPulumiCli(deps);
     if (!cli && !args.dryRun) {
         deps.err(`error: the pulumi CLI is needed to replace a node and none is on PATH (https://www.pulumi.com/docs/install/).\nerror: --dry-run prints the command instead.`);
         return 1;
+    }
+    let state: StateResource[] | undefined;
+    if (cli) {
+        const exported = deps.pulumi(["stack", "export", "--stack", args.stack], process.env, true);
+        if (exported.error || exported.status !== 0) {
+            // pulumi's own message carries its own `error: ` prefix: one per line is enough.
+            const why = errorLines(exported.stderr || String(exported.error ?? "")).map((line) => line.slice("error: ".length));
+            deps.err(`error: pulumi stack export --stack ${args.stack} failed: ${why.join("; ") || `exit code ${exported.status}`}`);
+            return 1;
+        }
+        try {
+            state = stateResources(JSON.parse(exported.stdout));
+        } catch (err) {
+            for (const line of errorLines(`cannot read pulumi stack export: ${(err as Error).message}`)) deps.err(line);
+            return 1;
+        }
     }
 
     // The node list comes from the plan itself, before the rebuild variable names anything.
@@ -179,21 +195,7 @@ export async function main(argv: string[], deps: ReplaceDeps = defaultDeps): Pro
     }
 
     const masters = planned.filter((p) => p.role === "master").length;
-    if (cli) {
-        const exported = deps.pulumi(["stack", "export", "--stack", args.stack], process.env, true);
-        if (exported.error || exported.status !== 0) {
-            // pulumi's own message carries its own `error: ` prefix: one per line is enough.
-            const why = errorLines(exported.stderr || String(exported.error ?? "")).map((line) => line.slice("error: ".length));
-            deps.err(`error: pulumi stack export --stack ${args.stack} failed: ${why.join("; ") || `exit code ${exported.status}`}`);
-            return 1;
-        }
-        let state: StateResource[];
-        try {
-            state = stateResources(JSON.parse(exported.stdout));
-        } catch (err) {
-            for (const line of errorLines(`cannot read pulumi stack export: ${(err as Error).message}`)) deps.err(line);
-            return 1;
-        }
+    if (state) {
         if (!state.some((r) => r.urn === target.urn)) {
             deps.err(`error: ${target.urn} is not in the state of stack ${args.stack}: the program and the stack disagree (never deployed? another project?). Nothing to replace.`);
             return 1;
