@@ -4,7 +4,8 @@ import * as os from "os";
 import * as path from "path";
 import * as sshpk from "sshpk";
 import { describe, expect, it } from "vitest";
-import { checkConfig } from "../components/config/load";
+import * as pulumi from "@pulumi/pulumi";
+import { checkConfig, loadConfig } from "../components/config/load";
 import { ConfigError, validateConfig } from "../components/config/validate";
 import { readStackConfig } from "../scripts/offline/stackConfig";
 import { devRawConfig, devStackConfig, withPatch } from "./helpers/devConfig";
@@ -202,6 +203,13 @@ describe("unsafe values", () => {
             "mesos-cluster:sshPrivateKey: is set in clear text in the stack file (value hidden); remove it and set it as a secret: pulumi config set --secret mesos-cluster:sshPrivateKey < ~/.ssh/id_ed25519",
         ]);
         expect(errors.join("\n")).not.toContain("s3cr3t");
+    });
+
+    it("in the program, asks the engine whether the private key is a secret", () => {
+        pulumi.runtime.setAllConfig(stack.config, []);
+        expect(() => loadConfig()).toThrowError(/^error: mesos-cluster:sshPrivateKey: is set in clear text in the stack file/);
+        pulumi.runtime.setAllConfig(stack.config, stack.secretKeys);
+        expect(loadConfig().config.clusterId).toBe("cell-1");
     });
 
     const types: [string, boolean][] = [
