@@ -17,15 +17,24 @@ class InvalidStackConfig extends pulumi.RunError {
     }
 }
 
+/** Dangerous but allowed values: the engine shows them as warnings (offline: on stderr). */
+function warn(lines: readonly string[]) {
+    for (const line of lines) void pulumi.log.warn(line);
+}
+
 function prepare() {
     try {
         const loaded = loadConfig();
+        warn(loaded.warnings);
         const plan = planCluster(loaded.config);
         const rendered = renderAllUserData(plan);
         if (rendered.errors.length > 0) throw new ConfigError(rendered.errors);
         return { ...loaded, plan, userData: rendered.userData, bundles: rendered.bundles };
     } catch (err) {
-        if (err instanceof ConfigError) throw new InvalidStackConfig(err.lines);
+        if (err instanceof ConfigError) {
+            warn(err.warnings);
+            throw new InvalidStackConfig(err.lines);
+        }
         throw err;
     }
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { loadConfig } from "../components/config/load";
+import { checkConfig } from "../components/config/load";
 import { ConfigError, validateConfig } from "../components/config/validate";
 import { devRawConfig, devStackConfig, withPatch } from "./helpers/devConfig";
 
@@ -51,7 +51,7 @@ describe("stack config validation", () => {
         ["malformed admin CIDR", { adminCidrs: ["203.0.113.0"] }, /^mesos-cluster:adminCidrs\[0\]: "203\.0\.113\.0" is not an IPv4 CIDR/],
         ["AZ outside the region", { network: { availabilityZone: "us-east-1a" } }, /^mesos-cluster:network\.availabilityZone: "us-east-1a" is not in region eu-west-1/],
         ["bad AMI id", { ami: { id: "ubuntu-24.04" } }, /^mesos-cluster:ami\.id: "ubuntu-24\.04" is not an AMI id/],
-        ["workers that do not fit the subnet", { network: { privateSubnetCidr: "10.136.64.0/24" }, nodes: { worker: { count: 200 } } }, /^mesos-cluster:nodes\.worker\.count: 200 worker nodes need 10\.136\.64\.255, which is reserved by AWS/],
+        ["workers that do not fit the subnet", { network: { privateSubnetCidr: "10.136.64.0/24" }, nodes: { worker: { count: 200 } } }, /^mesos-cluster:nodes\.worker\.count: 200 worker nodes do not fit privateSubnetCidr 10\.136\.64\.0\/24, which holds at most 154 of them/],
         ["malformed public key", { sshPublicKey: "ssh-ed25519 AAAA\nrm -rf /" }, /^mesos-cluster:sshPublicKey: "ssh-ed25519 AAAA\\nrm -rf \/" is not a single-line OpenSSH public key/],
     ];
 
@@ -80,14 +80,16 @@ describe("stack config validation", () => {
     });
 });
 
-describe("loadConfig", () => {
+describe("checkConfig", () => {
+    const secret = (key: string) => devStackConfig().secretKeys.includes(key);
+
     it("requires the private key and refuses one that is not a key, without echoing it", () => {
         const config = { ...devStackConfig().config };
         delete config["mesos-cluster:sshPrivateKey"];
-        expect(() => loadConfig(config)).toThrowError(/mesos-cluster:sshPrivateKey: is required: pulumi config set --secret/);
+        expect(() => checkConfig(config, secret)).toThrowError(/mesos-cluster:sshPrivateKey: is required: pulumi config set --secret/);
         config["mesos-cluster:sshPrivateKey"] = "hunter2";
         try {
-            loadConfig(config);
+            checkConfig(config, secret);
             expect.unreachable();
         } catch (err) {
             expect(err).toBeInstanceOf(ConfigError);
@@ -99,7 +101,7 @@ describe("loadConfig", () => {
     it("refuses an unknown node named for rebuild", () => {
         process.env.MESOS_CLUSTER_REBUILD = "master-9";
         try {
-            expect(() => loadConfig(devStackConfig().config)).toThrowError(/MESOS_CLUSTER_REBUILD: "master-9" is not a node of this stack/);
+            expect(() => checkConfig(devStackConfig().config, secret)).toThrowError(/MESOS_CLUSTER_REBUILD: "master-9" is not a node of this stack/);
         } finally {
             delete process.env.MESOS_CLUSTER_REBUILD;
         }

@@ -11,17 +11,21 @@ const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "replace-cli-"));
 const MASTER_1_URN = "urn:pulumi:dev::mesos-cluster::mesos-cluster:index:MesosCluster$mesos-cluster:nodes:NodeGroup$aws:ec2/instance:Instance::cell-1-master-1";
 const urnOf = (n: string) => MASTER_1_URN.replace(/master-1$/, n);
 
-/** PATH without any pulumi, or with a stand-in answering `version`, `stack export` and `up`. */
-function pathWith(pulumi?: { masterStates: Record<string, string> }): NodeJS.ProcessEnv {
+/**
+ * PATH without any pulumi, or with a stand-in answering `version`, `stack export` (or failing it
+ * as the real CLI does, with its own `error: ` prefix) and `up`.
+ */
+function pathWith(pulumi?: { masterStates: Record<string, string>; exportFails?: boolean }): NodeJS.ProcessEnv {
     const dir = fs.mkdtempSync(path.join(tmp, "bin-"));
     if (pulumi) {
         const resources = Object.entries(pulumi.masterStates).map(([node, instanceState]) => ({ urn: urnOf(node), type: "aws:ec2/instance:Instance", outputs: { instanceState } }));
         fs.writeFileSync(path.join(dir, "export.json"), JSON.stringify({ version: 3, deployment: { resources } }));
+        const exportCommand = pulumi.exportFails ? `echo "error: no stack named 'dev' found" >&2; exit 255` : `cat ${dir}/export.json`;
         fs.writeFileSync(path.join(dir, "pulumi"), [
             "#!/usr/bin/env bash",
             `case "$1" in`,
             `  version) echo v3.200.0 ;;`,
-            `  stack) cat ${dir}/export.json ;;`,
+            `  stack) ${exportCommand} ;;`,
             `  up) printf '%s\\n' "REBUILD=$MESOS_CLUSTER_REBUILD" "$@" > ${dir}/up.args ;;`,
             `esac`,
         ].join("\n"), { mode: 0o755 });
@@ -29,8 +33,12 @@ function pathWith(pulumi?: { masterStates: Record<string, string> }): NodeJS.Pro
     return { ...process.env, PATH: `${dir}:/usr/bin:/bin`, MESOS_CLUSTER_REBUILD: "" };
 }
 
-const replace = (env: NodeJS.ProcessEnv, ...args: string[]) =>
-    run(process.execPath, [path.join(PROJECT_ROOT, "scripts", "replace.js"), ...args], { env, cwd: PROJECT_ROOT, timeoutMs: 120_000 });
+/** Runs the CLI; every line of its output carries at most one `error:`, whatever went wrong. */
+async function replace(env: NodeJS.ProcessEnv, ...args: string[]) {
+    const result = await run(process.execPath, [path.join(PROJECT_ROOT, "scripts", "replace.js"), ...args], { env, cwd: PROJECT_ROOT, timeoutMs: 120_000 });
+    for (const line of `${result.stdout}\n${result.stderr}`.split("\n")) expect(line.match(/error:/gi)?.length ?? 0, line).toBeLessThanOrEqual(1);
+    return result;
+}
 
 describe("npm run replace", () => {
     let noCli: NodeJS.ProcessEnv;
@@ -52,10 +60,21 @@ describe("npm run replace", () => {
         expect(result.stderr).toContain('"master-4" is not a node of stack dev; valid names: border-1, quorum-1, quorum-2, quorum-3, master-1, master-2, master-3, worker-1, worker-2, worker-3');
     });
 
-    it("says the pulumi CLI is needed when there is none and no --dry-run", async () => {
+    it("says the pulumi CLI is needed when there is none and no --dry-run, before evaluating the plan", async () => {
         const result = await replace(noCli, "worker-2");
         expect(result.code).toBe(1);
-        expect(result.stderr).toMatch(/the pulumi CLI is needed to replace a node/);
+        // No `note:` about placeholders: the stack file was not even read.
+        expect(result.stderr.trim().split("\n")).toEqual([
+            "error: the pulumi CLI is needed to replace a node and none is on PATH (https://www.pulumi.com/docs/install/).",
+            "error: --dry-run prints the command instead.",
+        ]);
+    });
+
+    it("says why pulumi stack export failed with one error: prefix, before evaluating the plan", async () => {
+        const env = pathWith({ masterStates: {}, exportFails: true });
+        const result = await replace(env, "master-1", "--dry-run");
+        expect(result.code).toBe(1);
+        expect(result.stderr.trim()).toBe("error: pulumi stack export --stack dev failed: no stack named 'dev' found");
     });
 
     it("checks the stack state, then runs pulumi up --replace with MESOS_CLUSTER_REBUILD set", async () => {

@@ -295,11 +295,11 @@ describe("safe rendering", () => {
     });
 
     it("what validation accepts renders into YAML that parses back to the exact config values", () => {
-        const raw = withPatch(devRawConfig(), { sshUser: "ops_user-1", sshPublicKey: "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAI+/= op.er@host_1" });
+        const raw = withPatch(devRawConfig(), { sshUser: "ops_user-1", sshPublicKey: "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAICBAOmYOUvV6nJ4rrvAVkvJd48Wy0+8uQ73g+aelmulb op.er@host_1" });
         const text = render(raw).get("master-1")!.text;
         const doc = parse(text);
         expect(doc.users[0].name).toBe("ops_user-1");
-        expect(doc.users[0].ssh_authorized_keys).toEqual(["ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAI+/= op.er@host_1"]);
+        expect(doc.users[0].ssh_authorized_keys).toEqual(["ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAICBAOmYOUvV6nJ4rrvAVkvJd48Wy0+8uQ73g+aelmulb op.er@host_1"]);
         expect(doc.hostname).toBe("master-1");
         expect(doc.fqdn).toBe("master-1.cell-1.dc-1.demo.lan");
     });

@@ -1,8 +1,9 @@
 import * as pulumi from "@pulumi/pulumi";
+import * as runtimeConfig from "@pulumi/pulumi/runtime/config";
 import { ROLES } from "../catalog/roles";
 import { nodeName } from "../plan/names";
 import type { ClusterConfig } from "./schema";
-import { CONFIG_NAMESPACE, ConfigError, RawConfig, show, validateConfig } from "./validate";
+import { CONFIG_NAMESPACE, ConfigError, namespaceKeys, RawConfig, show, suggestion, validateConfig } from "./validate";
 
 /** Secret config: validated for presence and shape here, never part of the plain plan. */
 export const SSH_PRIVATE_KEY = "sshPrivateKey";
@@ -21,6 +22,41 @@ export interface LoadedConfig {
     readonly sshPrivateKey: pulumi.Output<string>;
     /** Nodes named by MESOS_CLUSTER_REBUILD: they take the current AMI and user data. */
     readonly rebuild: ReadonlySet<string>;
+    /** Dangerous but allowed values: `warning: <line>` each, on stderr or the engine's log. */
+    readonly warnings: readonly string[];
+}
+
+/**
+ * Namespaces whose keys the stack may hold: the project's, the AWS provider's (aws:region and
+ * its other settings) and the engine's own (pulumi:tags, pulumi:disable-default-providers).
+ */
+const OTHER_NAMESPACES = ["aws", "pulumi"];
+
+/**
+ * Keys in a namespace nothing reads: a misspelled `mesos-clusters:nodes` would otherwise be
+ * ignored and the plan built from defaults. Each names the closest key that would be read.
+ * (Unknown keys inside the project's namespace are the schema's to report.)
+ */
+export function namespaceErrors(all: Readonly<Record<string, string>>): string[] {
+    const known = [...namespaceKeys().map((key) => `${CONFIG_NAMESPACE}:${key}`), "aws:region"];
+    return Object.keys(all).flatMap((key) => {
+        const colon = key.indexOf(":");
+        const namespace = colon === -1 ? "" : key.slice(0, colon);
+        if (OTHER_NAMESPACES.includes(namespace)) return [];
+        if (key === `${CONFIG_NAMESPACE}:region`) return [`${key}: unknown key; did you mean aws:region?`];
+        if (namespace === CONFIG_NAMESPACE) return [];
+        const short = key.slice(colon + 1);
+        const shortNear = suggestion(short, namespaceKeys());
+        const near = suggestion(key, known) ?? (shortNear ? `${CONFIG_NAMESPACE}:${shortNear}` : undefined);
+        return [`${key}: unknown key${near ? `; did you mean ${near}?` : ""} (this project reads ${CONFIG_NAMESPACE}:* and aws:* keys)`];
+    });
+}
+
+/** Whether the engine holds a config value as a secret (runtime-internal in this SDK). */
+function engineIsSecret(key: string): boolean {
+    const isConfigSecret = (runtimeConfig as { isConfigSecret?: (key: string) => boolean }).isConfigSecret;
+    // An SDK without it cannot tell: do not refuse what may well be a secret.
+    return isConfigSecret === undefined ? true : isConfigSecret(key);
 }
 
 /** Config values as the engine hands them over: strings, objects and arrays in JSON form. */
@@ -28,7 +64,8 @@ export function rawFromStackConfig(all: Readonly<Record<string, string>>): RawCo
     const raw: RawConfig = {};
     for (const [key, value] of Object.entries(all)) {
         if (key === "aws:region") raw.region = value;
-        if (!key.startsWith(`${CONFIG_NAMESPACE}:`)) continue;
+        // `mesos-cluster:region` is refused by namespaceErrors; it must not override aws:region.
+        if (!key.startsWith(`${CONFIG_NAMESPACE}:`) || key === `${CONFIG_NAMESPACE}:region`) continue;
         const short = key.slice(CONFIG_NAMESPACE.length + 1);
         raw[short] = parseConfigValue(value);
     }
@@ -56,26 +93,41 @@ function rebuildErrors(value: string | undefined, config: ClusterConfig): { name
     return { names, errors };
 }
 
+export type CheckedConfig = Omit<LoadedConfig, "sshPrivateKey">;
+
+/**
+ * Validates the engine's config map without reading any secret: every problem at once as a
+ * ConfigError. The offline CLIs run it before the program, to refuse a file in well under a
+ * second; the program runs it through loadConfig.
+ */
+export function checkConfig(all: Readonly<Record<string, string>>, isSecret: (key: string) => boolean): CheckedConfig {
+    const { [SSH_PRIVATE_KEY]: privateKey, ...raw } = rawFromStackConfig(all);
+    const privateKeyKey = `${CONFIG_NAMESPACE}:${SSH_PRIVATE_KEY}`;
+    const errors = namespaceErrors(all);
+    if (privateKey === undefined) {
+        errors.push(`${privateKeyKey}: is required: pulumi config set --secret ${privateKeyKey} < ~/.ssh/id_ed25519`);
+    } else if (!isSecret(privateKeyKey)) {
+        // Never echo it: it is in the stack file in clear text already, not in our output too.
+        errors.push(`${privateKeyKey}: is set in clear text in the stack file (value hidden); remove it and set it as a secret: pulumi config set --secret ${privateKeyKey} < ~/.ssh/id_ed25519`);
+    } else if (typeof privateKey !== "string" || !PRIVATE_KEY.test(privateKey)) {
+        errors.push(`${privateKeyKey}: is not a PEM/OpenSSH private key (value hidden)`);
+    }
+    const validated = validateConfig(raw);
+    if (!validated.ok) throw new ConfigError([...errors, ...validated.errors], validated.warnings);
+    const rebuild = rebuildErrors(process.env[REBUILD_ENV], validated.config);
+    errors.push(...rebuild.errors);
+    if (errors.length > 0) throw new ConfigError(errors, validated.warnings);
+    return { config: validated.config, rebuild: rebuild.names, warnings: validated.warnings };
+}
+
 /**
  * Reads and validates the stack config, or throws ConfigError with every problem. Nothing is
  * registered with the engine before this returns.
  */
-export function loadConfig(all: Readonly<Record<string, string>> = pulumi.runtime.allConfig()): LoadedConfig {
-    const { [SSH_PRIVATE_KEY]: privateKey, ...raw } = rawFromStackConfig(all);
-    const errors: string[] = [];
-    if (privateKey === undefined) {
-        errors.push(`${CONFIG_NAMESPACE}:${SSH_PRIVATE_KEY}: is required: pulumi config set --secret ${SSH_PRIVATE_KEY} < ~/.ssh/<key>`);
-    } else if (typeof privateKey !== "string" || !PRIVATE_KEY.test(privateKey)) {
-        errors.push(`${CONFIG_NAMESPACE}:${SSH_PRIVATE_KEY}: is not a PEM/OpenSSH private key (value hidden)`);
-    }
-    const validated = validateConfig(raw);
-    if (!validated.ok) throw new ConfigError([...validated.errors, ...errors]);
-    const rebuild = rebuildErrors(process.env[REBUILD_ENV], validated.config);
-    const allErrors = [...errors, ...rebuild.errors];
-    if (allErrors.length > 0) throw new ConfigError(allErrors);
-    return {
-        config: validated.config,
-        sshPrivateKey: new pulumi.Config(CONFIG_NAMESPACE).requireSecret(SSH_PRIVATE_KEY),
-        rebuild: rebuild.names,
-    };
+export function loadConfig(
+    all: Readonly<Record<string, string>> = pulumi.runtime.allConfig(),
+    isSecret: (key: string) => boolean = engineIsSecret,
+): LoadedConfig {
+    const checked = checkConfig(all, isSecret);
+    return { ...checked, sshPrivateKey: new pulumi.Config(CONFIG_NAMESPACE).requireSecret(SSH_PRIVATE_KEY) };
 }

@@ -7,7 +7,10 @@ import { DEFAULTS } from "./defaults";
 // validate.ts, which reports every problem at once.
 
 const CLUSTER_ID = /^[a-z][a-z0-9-]{0,30}[a-z0-9]$/;
-const INSTANCE_TYPE = /^[a-z][a-z0-9-]*\.[a-z0-9]+$/;
+// EC2's list of types changes every few months, so this is a shape, not a list: a family with a
+// generation digit (m5, m7i-flex, c6gn, mac2-m2pro, u-6tb1, u7i-12tb, mac-m4) and a size EC2
+// actually uses (nano ... 48xlarge, metal, metal-24xl). It refuses typos like m5.larg.
+const INSTANCE_TYPE = /^(?=[a-z-]*\d)[a-z]+\d*[a-z]*(-[a-z0-9]+)*\.(nano|micro|small|medium|large|([1-9]\d{0,2})?xlarge|metal(-[1-9]\d{0,2}xl)?)$/;
 const AMI_ID = /^ami-[0-9a-f]{8,17}$/;
 const AZ = /^[a-z]{2}(-[a-z]+)+-\d[a-z]$/;
 const REGION = /^[a-z]{2}(-[a-z]+)+-\d$/;
@@ -18,20 +21,45 @@ const REGION = /^[a-z]{2}(-[a-z]+)+-\d$/;
 const IMAGE_NAME = "[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*";
 const IMAGE_REGISTRY = "(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?(?:\\.[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)*(?::[0-9]+)?/)?";
 const IMAGE = new RegExp(
-    `^${IMAGE_REGISTRY}${IMAGE_NAME}(?:/${IMAGE_NAME})*(?::[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}(?:@sha256:[0-9a-f]{64})?|@sha256:[0-9a-f]{64})$`,
+    `^${IMAGE_REGISTRY}${IMAGE_NAME}(?:/${IMAGE_NAME})*(?<tag>:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(?<digest>@sha256:[0-9a-f]{64})?$`,
 );
-const SSH_PUBLIC_KEY = /^(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp(256|384|521)|sk-ssh-ed25519@openssh\.com) [A-Za-z0-9+/]+={0,3}( [A-Za-z0-9@._+-]{1,64})?$/;
+
+/** Refuses what is not a reference, and references that are not pinned (no tag, or `latest`). */
+function imageProblem(image: string): string | undefined {
+    const match = IMAGE.exec(image);
+    if (!match) return "is not an image reference like name:tag or name@sha256:<digest> (one word, no spaces or specifiers)";
+    const { tag, digest } = match.groups ?? {};
+    if (digest) return undefined;
+    if (!tag) return "is not a pinned image reference like name:tag or name@sha256:<digest>: no tag means latest, which changes under a running cluster";
+    if (tag === ":latest") return "is tagged latest, which changes under a running cluster on the next restart; pin a version tag or a digest";
+    return undefined;
+}
+// One line: a type word, a base64 blob, an optional comment. Which types are accepted, and that
+// the blob decodes to a key of that type and a safe size, is checked in validate.ts.
+const SSH_PUBLIC_KEY = /^[a-z][a-z0-9.@-]{2,63} [A-Za-z0-9+/]+={0,3}( [A-Za-z0-9@._+-]{1,64})?$/;
 const UNIX_USER = /^[a-z_][a-z0-9_-]{0,31}$/;
+
+/**
+ * The most nodes any one role may ask for: what the largest subnet this stack accepts (/16)
+ * holds. Bounding the count here, before any rule or plan allocates per node, keeps an absurd
+ * count (1e9) a one-line refusal; the subnet's real capacity is checked in validate.ts.
+ */
+export const MAX_NODES_PER_ROLE = 65536;
 
 const roleNodes = (defaults: { count: number; instanceType: string; rootVolumeGiB: number }) =>
     z
         .strictObject({
-            count: z.number().int().min(0).default(defaults.count),
+            count: z
+                .number()
+                .int("is not a whole number")
+                .min(0, "must not be negative")
+                .max(MAX_NODES_PER_ROLE, `is more than ${MAX_NODES_PER_ROLE}, more nodes than the largest subnet allowed (/16) holds`)
+                .default(defaults.count),
             instanceType: z
                 .string()
                 .trim()
                 .min(1, "must not be empty")
-                .regex(INSTANCE_TYPE, "is not an EC2 instance type like m5.large")
+                .regex(INSTANCE_TYPE, "is not an EC2 instance type: expected family.size like m5.large, c6gn.16xlarge or m7i-flex.large")
                 .default(defaults.instanceType),
             ips: z.array(z.string()).optional(),
             rootVolumeGiB: z.number().int().min(8).max(16384).default(defaults.rootVolumeGiB),
@@ -41,7 +69,13 @@ const roleNodes = (defaults: { count: number; instanceType: string; rootVolumeGi
 const imagesShape = Object.fromEntries(
     Object.entries(DEFAULT_IMAGES).map(([service, image]) => [
         service,
-        z.string().regex(IMAGE, "is not a pinned image reference like name:tag or name@sha256:<digest>").default(image),
+        z
+            .string()
+            .superRefine((value, ctx) => {
+                const problem = imageProblem(value);
+                if (problem) ctx.addIssue({ code: "custom", message: problem });
+            })
+            .default(image),
     ]),
 ) as { [K in keyof typeof DEFAULT_IMAGES]: z.ZodDefault<z.ZodString> };
 
@@ -67,7 +101,11 @@ export const clusterConfigSchema = z.strictObject({
         .prefault({}),
     adminCidrs: z.array(z.string()).default([...DEFAULTS.adminCidrs]),
     sshPublicKey: z.string().regex(SSH_PUBLIC_KEY, "is not a single-line OpenSSH public key (ssh-ed25519 AAAA... [comment])"),
-    sshUser: z.string().regex(UNIX_USER, "is not a Unix user name").default(DEFAULTS.sshUser),
+    sshUser: z
+        .string()
+        .regex(UNIX_USER, "is not a Unix user name")
+        .refine((user) => user !== "root", "is refused: the nodes disable root SSH logins (PermitRootLogin no), so every post-step would fail; use the image's user, ubuntu")
+        .default(DEFAULTS.sshUser),
     preferredLeader: z.string().default(DEFAULTS.preferredLeader),
     ami: z
         .strictObject({

@@ -1,6 +1,8 @@
+import { closest, distance } from "fastest-levenshtein";
+import * as sshpk from "sshpk";
 import { z } from "zod";
 import { cidrContainsCidr, cidrContainsIp, cidrsOverlap, Cidr, isAwsReserved, isIpv4, parseCidr } from "../plan/ipv4";
-import { infraIps, MAX_ODD_GROUP, roleIps, subnetOf } from "../plan/ipPlan";
+import { DEFAULT_OFFSETS, infraIps, MAX_ODD_GROUP, roleIps, subnetOf } from "../plan/ipPlan";
 import { nodeFqdn, nodeName } from "../plan/names";
 import { ROLES } from "../catalog/roles";
 import { MESOS_DNS_DOMAIN } from "../catalog/dns";
@@ -16,12 +18,15 @@ export const CONFIG_NAMESPACE = "mesos-cluster";
 export type RawConfig = Record<string, unknown>;
 
 export type ValidationResult =
-    | { ok: true; config: ClusterConfig }
-    | { ok: false; errors: string[] };
+    | { ok: true; config: ClusterConfig; warnings: string[] }
+    | { ok: false; errors: string[]; warnings: string[] };
 
 /** Thrown with every problem found; `lines` are ready to print as `error: <line>`. */
 export class ConfigError extends Error {
-    constructor(readonly lines: readonly string[]) {
+    constructor(
+        readonly lines: readonly string[],
+        readonly warnings: readonly string[] = [],
+    ) {
         super(lines.map((line) => `error: ${line}`).join("\n"));
         this.name = "ConfigError";
     }
@@ -38,6 +43,15 @@ export function show(value: unknown): string {
     return text.length > 80 ? `${text.slice(0, 77)}...` : text;
 }
 
+/** The candidate nearest to `word` by edit distance, if it is near enough to be a typo of it. */
+export function suggestion(word: string, candidates: readonly string[]): string | undefined {
+    if (candidates.length === 0) return undefined;
+    // Case does not count: vpcCIDR is a typo of vpcCidr.
+    const lower = candidates.map((candidate) => candidate.toLowerCase());
+    const best = closest(word.toLowerCase(), lower);
+    return distance(word.toLowerCase(), best) <= Math.max(2, Math.floor(word.length / 3)) ? candidates[lower.indexOf(best)] : undefined;
+}
+
 function valueAt(raw: unknown, path: readonly PropertyKey[]): unknown {
     let current: unknown = raw;
     for (const part of path) {
@@ -47,17 +61,45 @@ function valueAt(raw: unknown, path: readonly PropertyKey[]): unknown {
     return current;
 }
 
+interface SchemaDef {
+    readonly type: string;
+    readonly innerType?: z.ZodType;
+    readonly shape?: Record<string, z.ZodType>;
+}
+
+/** The keys the schema knows at `path` (through defaults and optionals), for suggestions. */
+function knownKeysAt(path: readonly PropertyKey[]): string[] {
+    let schema: z.ZodType | undefined = clusterConfigSchema;
+    const unwrap = (s: z.ZodType | undefined): SchemaDef | undefined => {
+        let def = s?._zod.def as SchemaDef | undefined;
+        while (def?.innerType) def = def.innerType._zod.def as SchemaDef;
+        return def;
+    };
+    for (const part of path) schema = unwrap(schema)?.shape?.[String(part)];
+    return Object.keys(unwrap(schema)?.shape ?? {});
+}
+
+/** The top-level keys of the namespace: the schema's, less aws:region, plus the secret key. */
+export function namespaceKeys(): string[] {
+    return [...knownKeysAt([]).filter((key) => key !== "region"), "sshPrivateKey"];
+}
+
+function unknownKeyError(path: readonly PropertyKey[], key: string): string {
+    const full = configKey([...path, key]);
+    if (path.length === 1 && path[0] === "nodes") {
+        const near = suggestion(key, ROLES);
+        return `${full}: unknown role ${show(key)}; roles are ${ROLES.join(", ")}${near ? `; did you mean ${near}?` : ""}`;
+    }
+    const candidates = path.length === 0 ? namespaceKeys() : knownKeysAt(path);
+    const near = suggestion(key, candidates);
+    return `${full}: unknown key${near ? `; did you mean ${configKey([...path, near])}?` : `; known keys here: ${candidates.join(", ")}`}`;
+}
+
 function shapeErrors(raw: RawConfig, error: z.ZodError): string[] {
     return error.issues.flatMap((issue) => {
         const value = valueAt(raw, issue.path);
-        if (issue.code === "unrecognized_keys") {
-            const isRole = issue.path.length === 1 && issue.path[0] === "nodes";
-            return issue.keys.map((key) =>
-                isRole
-                    ? `${configKey([...issue.path, key])}: unknown role ${show(key)}; roles are ${ROLES.join(", ")}`
-                    : `${configKey([...issue.path, key])}: unknown key`,
-            );
-        }
+        if (issue.code === "unrecognized_keys") return issue.keys.map((key) => unknownKeyError(issue.path, key));
+        if (issue.code === "invalid_type" && issue.expected === "int") return [`${configKey(issue.path)}: ${show(value)} is not a whole number`];
         if (issue.code === "invalid_type") {
             return value === undefined
                 ? [`${configKey(issue.path)}: is required`]
@@ -65,6 +107,19 @@ function shapeErrors(raw: RawConfig, error: z.ZodError): string[] {
         }
         return [`${configKey(issue.path)}: ${show(value)} ${issue.message}`];
     });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Rules over the parsed config. Each names the keys it `needs`; a shape error on one of them (or
+// on a key above or below it) skips the rule, every other rule still runs, so one run reports
+// every problem. A rule reports only what is its own: one that needs a CIDR some other rule
+// finds malformed skips quietly.
+
+interface Rule {
+    /** Dotted config paths the rule reads, as zod reports them (`nodes.worker.count`). */
+    readonly needs: readonly string[];
+    readonly errors: (config: ClusterConfig) => string[];
+    readonly warnings?: (config: ClusterConfig) => string[];
 }
 
 const DNS_LABEL = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
@@ -92,57 +147,64 @@ function domainErrors(config: ClusterConfig): string[] {
     return [];
 }
 
-function cidrErrors(config: ClusterConfig): { errors: string[]; subnets?: { public: Cidr; private: Cidr } } {
-    const errors: string[] = [];
-    const parsed = (key: "vpcCidr" | "publicSubnetCidr" | "privateSubnetCidr", minPrefix: number) => {
-        const text = config.network[key];
-        const cidr = parseCidr(text);
-        if (!cidr) {
-            errors.push(`${configKey(["network", key])}: ${show(text)} is not an IPv4 CIDR like 10.136.0.0/16 (network address, no host bits)`);
-            return undefined;
-        }
-        if (cidr.prefix < minPrefix || cidr.prefix > 28) {
-            errors.push(`${configKey(["network", key])}: ${show(text)} must have a prefix from /${minPrefix} to /28 (AWS limits)`);
-            return undefined;
-        }
-        return cidr;
-    };
-    const vpc = parsed("vpcCidr", 16);
-    const pub = parsed("publicSubnetCidr", 16);
-    const priv = parsed("privateSubnetCidr", 16);
-    if (vpc && pub && !cidrContainsCidr(vpc, pub)) {
-        errors.push(`${configKey(["network", "publicSubnetCidr"])}: ${show(pub.text)} is outside vpcCidr ${vpc.text}`);
-    }
-    if (vpc && priv && !cidrContainsCidr(vpc, priv)) {
-        errors.push(`${configKey(["network", "privateSubnetCidr"])}: ${show(priv.text)} is outside vpcCidr ${vpc.text}`);
-    }
-    if (pub && priv && cidrsOverlap(pub, priv)) {
-        errors.push(`${configKey(["network", "privateSubnetCidr"])}: ${show(priv.text)} overlaps publicSubnetCidr ${pub.text}`);
-    }
+type NetworkCidrKey = "vpcCidr" | "publicSubnetCidr" | "privateSubnetCidr";
+const MIN_PREFIX = 16; // AWS: VPCs and subnets from /16 to /28
+const MAX_PREFIX = 28;
+
+function cidrProblem(text: string): string | undefined {
+    const cidr = parseCidr(text);
+    if (!cidr) return `${show(text)} is not an IPv4 CIDR like 10.136.0.0/16 (network address, no host bits)`;
+    if (cidr.prefix < MIN_PREFIX || cidr.prefix > MAX_PREFIX) return `${show(text)} must have a prefix from /${MIN_PREFIX} to /${MAX_PREFIX} (AWS limits)`;
+    return undefined;
+}
+
+/** The CIDR if it is usable; undefined otherwise (its own rule reports why). */
+function networkCidr(config: ClusterConfig, key: NetworkCidrKey): Cidr | undefined {
+    return cidrProblem(config.network[key]) ? undefined : parseCidr(config.network[key]);
+}
+
+function subnetInVpc(config: ClusterConfig, key: "publicSubnetCidr" | "privateSubnetCidr"): string[] {
+    const vpc = networkCidr(config, "vpcCidr");
+    const subnet = networkCidr(config, key);
+    if (!vpc || !subnet || cidrContainsCidr(vpc, subnet)) return [];
+    return [`${configKey(["network", key])}: ${show(subnet.text)} is outside vpcCidr ${vpc.text}`];
+}
+
+function subnetsOverlap(config: ClusterConfig): string[] {
+    const pub = networkCidr(config, "publicSubnetCidr");
+    const priv = networkCidr(config, "privateSubnetCidr");
+    if (!pub || !priv || !cidrsOverlap(pub, priv)) return [];
+    return [`${configKey(["network", "privateSubnetCidr"])}: ${show(priv.text)} overlaps publicSubnetCidr ${pub.text}`];
+}
+
+function zoneErrors(config: ClusterConfig): string[] {
     const az = config.network.availabilityZone;
-    if (az && !az.startsWith(config.region)) {
-        errors.push(`${configKey(["network", "availabilityZone"])}: ${show(az)} is not in region ${config.region}`);
-    }
-    return { errors, subnets: pub && priv ? { public: pub, private: priv } : undefined };
+    if (!az || az.startsWith(config.region)) return [];
+    return [`${configKey(["network", "availabilityZone"])}: ${show(az)} is not in region ${config.region}`];
 }
 
-function countErrors(config: ClusterConfig): string[] {
-    const errors: string[] = [];
-    const { border, quorum, master } = config.nodes;
-    if (border.count !== 1) {
-        errors.push(`${configKey(["nodes", "border", "count"])}: ${border.count} must be 1: the border node is the single SSH jump host`);
-    }
-    for (const [role, group] of [["quorum", quorum], ["master", master]] as const) {
-        if (group.count < 1 || group.count > MAX_ODD_GROUP || group.count % 2 === 0) {
-            errors.push(
-                `${configKey(["nodes", role, "count"])}: ${group.count} must be odd, from 1 to ${MAX_ODD_GROUP}: an even ${role} group tolerates no more failures than the odd one below it`,
-            );
-        }
-    }
-    return errors;
+function borderCountErrors(config: ClusterConfig): string[] {
+    const { count } = config.nodes.border;
+    return count === 1 ? [] : [`${configKey(["nodes", "border", "count"])}: ${count} must be 1: the border node is the single SSH jump host`];
 }
 
-function ipErrors(config: ClusterConfig, subnets: { public: Cidr; private: Cidr }): string[] {
+function oddGroupErrors(config: ClusterConfig, role: "quorum" | "master"): string[] {
+    const { count } = config.nodes[role];
+    if (count >= 1 && count <= MAX_ODD_GROUP && count % 2 === 1) return [];
+    return [
+        `${configKey(["nodes", role, "count"])}: ${count} must be odd, from 1 to ${MAX_ODD_GROUP}: an even ${role} group tolerates no more failures than the odd one below it`,
+    ];
+}
+
+/**
+ * Fixed IPs: planned ones must fit their subnet (checked from the count alone, before a single
+ * address is computed), explicit ones must be inside it, not reserved, and unique.
+ */
+function ipErrors(config: ClusterConfig): string[] {
+    const pub = networkCidr(config, "publicSubnetCidr");
+    const priv = networkCidr(config, "privateSubnetCidr");
+    if (!pub || !priv) return [];
+    const subnets = { public: pub, private: priv };
     const errors: string[] = [];
     const owners = new Map<string, string>(); // ip -> node name, to name both sides of a clash
     const infra = infraIps(subnets.public, subnets.private);
@@ -155,6 +217,16 @@ function ipErrors(config: ClusterConfig, subnets: { public: Cidr; private: Cidr 
         if (group.ips && group.ips.length !== group.count) {
             errors.push(`${configKey(["nodes", role, "ips"])}: has ${group.ips.length} addresses but count is ${group.count}`);
             continue;
+        }
+        if (!group.ips) {
+            // Node N sits at offset + N; the subnet's last address is AWS's broadcast address.
+            const capacity = Math.max(0, subnet.size - 2 - DEFAULT_OFFSETS[role]);
+            if (group.count > capacity) {
+                errors.push(
+                    `${configKey(["nodes", role, "count"])}: ${group.count} ${role} nodes do not fit ${subnetKey} ${subnet.text}, which holds at most ${capacity} of them (${role}-N at offset ${DEFAULT_OFFSETS[role]}+N, below the broadcast address AWS reserves); use a larger subnet or explicit ips`,
+                );
+                continue;
+            }
         }
         const ips = roleIps(role, group.count, subnet, group.ips);
         ips.forEach((ip, i) => {
@@ -185,38 +257,218 @@ function ipErrors(config: ClusterConfig, subnets: { public: Cidr; private: Cidr 
     return errors;
 }
 
-function adminCidrErrors(config: ClusterConfig): string[] {
-    return config.adminCidrs.flatMap((text, i) => {
+/**
+ * The most addresses adminCidrs may open SSH to, in total after merging overlaps: a /8
+ * (16,777,216 addresses). The largest network one organisation's admins plausibly sit in is a
+ * private /8 reached over a VPN; anything larger is a slice of the internet (a /8 is already
+ * 1/256 of it), and the whole internet split into pieces (0.0.0.0/1 + 128.0.0.0/1) must not
+ * pass where 0.0.0.0/0 does not.
+ */
+export const ADMIN_MAX_ADDRESSES = 2 ** 24;
+/** Above this (a /16, 65,536 addresses) adminCidrs pass with a warning. */
+export const ADMIN_WARN_ADDRESSES = 2 ** 16;
+
+function parsedAdminCidrs(config: ClusterConfig): { cidr: Cidr; index: number }[] {
+    return config.adminCidrs.flatMap((text, index) => {
         const cidr = parseCidr(text);
-        if (!cidr) return [`${configKey(["adminCidrs", i])}: ${show(text)} is not an IPv4 CIDR like 203.0.113.0/24`];
-        if (cidr.prefix === 0) return [`${configKey(["adminCidrs", i])}: ${show(text)} opens SSH to the whole internet; list your admin networks`];
-        return [];
+        return cidr ? [{ cidr, index }] : [];
     });
+}
+
+/** Addresses covered by the union of the CIDRs (overlaps counted once). */
+function coveredAddresses(cidrs: readonly Cidr[]): number {
+    const sorted = [...cidrs].sort((a, b) => a.network - b.network);
+    let total = 0;
+    let end = -1; // one past the last address counted so far
+    for (const cidr of sorted) {
+        const last = cidr.network + cidr.size;
+        if (last <= end) continue;
+        total += last - Math.max(cidr.network, end);
+        end = last;
+    }
+    return total;
+}
+
+function adminCidrErrors(config: ClusterConfig): string[] {
+    const errors: string[] = [];
+    const accepted: { cidr: Cidr; index: number }[] = [];
+    config.adminCidrs.forEach((text, i) => {
+        const key = configKey(["adminCidrs", i]);
+        const cidr = parseCidr(text);
+        if (!cidr) {
+            errors.push(`${key}: ${show(text)} is not an IPv4 CIDR like 203.0.113.0/24`);
+            return;
+        }
+        if (cidr.prefix === 0) {
+            errors.push(`${key}: ${show(text)} opens SSH to the whole internet; list your admin networks`);
+            return;
+        }
+        if (cidr.size > ADMIN_MAX_ADDRESSES) {
+            errors.push(`${key}: ${show(text)} opens SSH to ${cidr.size} addresses, more than a /8; list your admin networks`);
+            return;
+        }
+        const same = accepted.find((a) => a.cidr.network === cidr.network && a.cidr.prefix === cidr.prefix);
+        if (same) {
+            errors.push(`${key}: ${show(text)} duplicates adminCidrs[${same.index}]; EC2 refuses the second identical rule, but only at pulumi up`);
+            return;
+        }
+        const overlap = accepted.find((a) => cidrsOverlap(a.cidr, cidr));
+        if (overlap) {
+            errors.push(`${key}: ${show(text)} overlaps adminCidrs[${overlap.index}] ${overlap.cidr.text}; list each network once`);
+            return;
+        }
+        accepted.push({ cidr, index: i });
+    });
+    const total = coveredAddresses(accepted.map((a) => a.cidr));
+    if (total > ADMIN_MAX_ADDRESSES) {
+        errors.push(
+            `${configKey(["adminCidrs"])}: together open SSH to ${total} addresses, more than a /8 (${ADMIN_MAX_ADDRESSES}); the internet split into pieces is still the internet: list your admin networks`,
+        );
+    }
+    return errors;
+}
+
+function adminCidrWarnings(config: ClusterConfig): string[] {
+    const key = configKey(["adminCidrs"]);
+    if (config.adminCidrs.length === 0) {
+        return [`${key}: is empty, so no network may SSH to the border; the post-step commands (run where pulumi runs, through the border) will not connect`];
+    }
+    const total = coveredAddresses(parsedAdminCidrs(config).map((p) => p.cidr));
+    if (total > ADMIN_WARN_ADDRESSES && total <= ADMIN_MAX_ADDRESSES) {
+        return [`${key}: opens SSH on the border to ${total} addresses, more than a /16; every one of them can try to log in`];
+    }
+    return [];
 }
 
 function preferredLeaderErrors(config: ClusterConfig): string[] {
     const { preferredLeader } = config;
     if (preferredLeader === "") return [];
-    const masters = Array.from({ length: config.nodes.master.count }, (_, i) => nodeName("master", i + 1));
+    const masters = Array.from({ length: Math.min(config.nodes.master.count, MAX_ODD_GROUP) }, (_, i) => nodeName("master", i + 1));
     if (!masters.includes(preferredLeader)) {
         return [`${configKey(["preferredLeader"])}: ${show(preferredLeader)} is not a master; choose one of ${masters.join(", ")} or "" for none`];
     }
     return [];
 }
 
+/** Key types the nodes accept and @pulumi/command can log in with; sshpk's name for each. */
+const PUBLIC_KEY_TYPES: Readonly<Record<string, string>> = {
+    "ssh-ed25519": "ed25519",
+    "ssh-rsa": "rsa",
+    "ecdsa-sha2-nistp256": "ecdsa",
+    "ecdsa-sha2-nistp384": "ecdsa",
+    "ecdsa-sha2-nistp521": "ecdsa",
+};
+const REFUSED_KEY_TYPES: Readonly<Record<string, string>> = {
+    "ssh-dss": "DSA keys are refused: OpenSSH no longer accepts them",
+    "sk-ssh-ed25519@openssh.com": "security-key (FIDO) keys need the token at every login, which the post-step commands cannot touch",
+    "sk-ecdsa-sha2-nistp256@openssh.com": "security-key (FIDO) keys need the token at every login, which the post-step commands cannot touch",
+};
+const MIN_RSA_BITS = 2048;
+
+/** The type word inside an OpenSSH public key blob (a length-prefixed string), if any. */
+function blobType(blob: Buffer): string | undefined {
+    if (blob.length < 4) return undefined;
+    const length = blob.readUInt32BE(0);
+    if (length < 1 || length > 64 || blob.length < 4 + length) return undefined;
+    return blob.subarray(4, 4 + length).toString("latin1");
+}
+
+/** Decodes the key: a known type, a blob of that same type that parses, a safe size. */
+function publicKeyErrors(config: ClusterConfig): string[] {
+    const key = configKey(["sshPublicKey"]);
+    const [type, base64] = config.sshPublicKey.split(" ");
+    if (REFUSED_KEY_TYPES[type]) return [`${key}: ${type}: ${REFUSED_KEY_TYPES[type]}; use ed25519, ecdsa or RSA of at least ${MIN_RSA_BITS} bits`];
+    if (!PUBLIC_KEY_TYPES[type]) return [`${key}: ${show(type)} is not an SSH key type; use ssh-ed25519, ecdsa-sha2-nistp256/384/521 or ssh-rsa`];
+    const inside = blobType(Buffer.from(base64, "base64"));
+    if (inside === undefined) return [`${key}: the ${type} key does not decode: its base64 blob is truncated or corrupt`];
+    if (inside !== type) return [`${key}: says ${type} but its blob holds a ${show(inside)} key; copy the line from the .pub file whole`];
+    let parsed: sshpk.Key;
+    try {
+        parsed = sshpk.parseKey(`${type} ${base64}`, "ssh");
+    } catch {
+        return [`${key}: the ${type} key does not decode: its base64 blob is truncated or corrupt`];
+    }
+    if (parsed.type === "rsa" && parsed.size < MIN_RSA_BITS) {
+        return [`${key}: is an RSA key of ${parsed.size} bits; RSA keys need at least ${MIN_RSA_BITS} bits (or use ed25519)`];
+    }
+    return [];
+}
+
+const CIDR_KEYS: readonly NetworkCidrKey[] = ["vpcCidr", "publicSubnetCidr", "privateSubnetCidr"];
+
+export const RULES: readonly Rule[] = [
+    { needs: ["domain", "nodes.worker.count"], errors: domainErrors },
+    ...CIDR_KEYS.map((key): Rule => ({
+        needs: [`network.${key}`],
+        errors: (config) => {
+            const problem = cidrProblem(config.network[key]);
+            return problem ? [`${configKey(["network", key])}: ${problem}`] : [];
+        },
+    })),
+    { needs: ["network.vpcCidr", "network.publicSubnetCidr"], errors: (config) => subnetInVpc(config, "publicSubnetCidr") },
+    { needs: ["network.vpcCidr", "network.privateSubnetCidr"], errors: (config) => subnetInVpc(config, "privateSubnetCidr") },
+    { needs: ["network.publicSubnetCidr", "network.privateSubnetCidr"], errors: subnetsOverlap },
+    { needs: ["network.availabilityZone", "region"], errors: zoneErrors },
+    { needs: ["nodes.border.count"], errors: borderCountErrors },
+    { needs: ["nodes.quorum.count"], errors: (config) => oddGroupErrors(config, "quorum") },
+    { needs: ["nodes.master.count"], errors: (config) => oddGroupErrors(config, "master") },
+    {
+        needs: ["network.publicSubnetCidr", "network.privateSubnetCidr", ...ROLES.flatMap((role) => [`nodes.${role}.count`, `nodes.${role}.ips`])],
+        errors: ipErrors,
+    },
+    { needs: ["adminCidrs"], errors: adminCidrErrors, warnings: adminCidrWarnings },
+    { needs: ["preferredLeader", "nodes.master.count"], errors: preferredLeaderErrors },
+    { needs: ["sshPublicKey"], errors: publicKeyErrors },
+];
+
+/** Whether a shape error at `path` makes the value at `need` unusable (same, above or below). */
+function touches(path: string, need: string): boolean {
+    return path === need || path.startsWith(`${need}.`) || need.startsWith(`${path}.`);
+}
+
+/** A value that passes the schema for each required key, used only when that key is broken. */
+const STAND_INS: Readonly<Record<string, unknown>> = { sshPublicKey: "ssh-ed25519 AAAA" };
+
+/**
+ * The raw config with every value the schema refused taken out (defaults fill in), so the rules
+ * that do not need those values can still run on a typed config. Arrays go as a whole.
+ */
+function withoutBrokenValues(raw: RawConfig, issues: readonly z.core.$ZodIssue[]): RawConfig {
+    const repaired = structuredClone(raw);
+    const remove = (path: readonly PropertyKey[]) => {
+        const firstIndex = path.findIndex((part) => typeof part === "number");
+        const cut = firstIndex === -1 ? path : path.slice(0, firstIndex);
+        const parent = valueAt(repaired, cut.slice(0, -1));
+        if (cut.length > 0 && parent !== null && typeof parent === "object") delete (parent as Record<PropertyKey, unknown>)[cut[cut.length - 1]];
+    };
+    for (const issue of issues) {
+        if (issue.code === "unrecognized_keys") issue.keys.forEach((key) => remove([...issue.path, key]));
+        else remove(issue.path);
+    }
+    for (const [key, standIn] of Object.entries(STAND_INS)) if (repaired[key] === undefined) repaired[key] = standIn;
+    return repaired;
+}
+
 /** Validates raw stack config: every problem is reported, none is fixed up silently. */
 export function validateConfig(raw: RawConfig): ValidationResult {
     const parsed = clusterConfigSchema.safeParse(raw);
-    if (!parsed.success) return { ok: false, errors: shapeErrors(raw, parsed.error) };
-    const config = parsed.data;
-    const cidrs = cidrErrors(config);
-    const errors = [
-        ...domainErrors(config),
-        ...cidrs.errors,
-        ...countErrors(config),
-        ...(cidrs.subnets ? ipErrors(config, cidrs.subnets) : []),
-        ...adminCidrErrors(config),
-        ...preferredLeaderErrors(config),
-    ];
-    return errors.length > 0 ? { ok: false, errors } : { ok: true, config };
+    let config: ClusterConfig;
+    let errors: string[] = [];
+    let broken: string[] = [];
+    if (parsed.success) {
+        config = parsed.data;
+    } else {
+        errors = shapeErrors(raw, parsed.error);
+        broken = parsed.error.issues.filter((issue) => issue.code !== "unrecognized_keys").map((issue) => issue.path.map(String).join("."));
+        const repaired = clusterConfigSchema.safeParse(withoutBrokenValues(raw, parsed.error.issues));
+        if (!repaired.success) return { ok: false, errors, warnings: [] };
+        config = repaired.data;
+    }
+    const warnings: string[] = [];
+    for (const rule of RULES) {
+        if (rule.needs.some((need) => broken.some((path) => touches(path, need)))) continue;
+        errors.push(...rule.errors(config));
+        warnings.push(...(rule.warnings?.(config) ?? []));
+    }
+    return errors.length > 0 ? { ok: false, errors, warnings } : { ok: true, config, warnings };
 }

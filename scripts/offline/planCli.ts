@@ -17,7 +17,35 @@ Evaluates the Pulumi program offline, under Pulumi mocks, and prints the cluster
   --json         print one JSON object instead of the table
   --out DIR      write each node's user data to DIR/cloud-config/<name>.yaml, each role's
                  bundle to DIR/bundles/<role>.sh and each post-step command's create text
-                 to DIR/scripts/<name>.sh`;
+                 to DIR/scripts/<name>.sh; DIR must be new, empty, or one an earlier --out
+                 wrote (it is emptied first)`;
+
+/** Marks a directory `--out` wrote, so a later run may empty it and nothing else. */
+export const OUT_MARKER = ".mesos-cluster-plan";
+
+/**
+ * Makes `dir` hold nothing from an earlier plan: a new or empty directory is taken (and
+ * marked), one that carries the marker is emptied, anything else is refused (returns why), so a
+ * mistyped `--out .` never deletes files this CLI did not write.
+ */
+export function prepareOutDir(dir: string): string | undefined {
+    let entries: string[];
+    try {
+        entries = fs.readdirSync(dir);
+    } catch (error) {
+        const code = (error as NodeJS.ErrnoException).code;
+        if (code === "ENOTDIR") return `--out ${dir}: is a file, not a directory`;
+        if (code !== "ENOENT") return `--out ${dir}: ${(error as Error).message}`;
+        entries = [];
+    }
+    if (entries.length > 0 && !entries.includes(OUT_MARKER)) {
+        return `--out ${dir}: is not empty and was not written by npm run plan (no ${OUT_MARKER} in it); name a new or empty directory`;
+    }
+    for (const entry of entries) fs.rmSync(path.join(dir, entry), { recursive: true, force: true });
+    fs.mkdirSync(dir, { recursive: true });
+    fs.writeFileSync(path.join(dir, OUT_MARKER), "Written by npm run plan -- --out: emptied and rewritten by every run.\n");
+    return undefined;
+}
 
 export interface PlanNode {
     readonly name: string;
@@ -214,14 +242,21 @@ export async function main(argv: string[]): Promise<number> {
     const stack = args.stack ?? "dev";
     const file = args.config !== undefined ? path.resolve(args.config) : stackFile(PROJECT_ROOT, stack);
     const stackName = args.config !== undefined ? path.basename(file).replace(/^Pulumi\.|\.ya?ml$/g, "") : stack;
+    // Before evaluating: a refused directory costs nothing, and a failed plan leaves no old files.
+    const outDir = args.out === undefined ? undefined : path.resolve(args.out);
+    const outProblem = outDir === undefined ? undefined : prepareOutDir(outDir);
+    if (outProblem) {
+        console.error(`error: ${outProblem}`);
+        return 2;
+    }
     const evaluated = await evaluateStackFile(file, stackName, (line) => console.error(line));
     if (!evaluated.ok) return evaluated.exitCode;
     const { evaluation } = evaluated;
 
     const report = buildReport(evaluation);
-    if (args.out !== undefined) {
-        const written = writeOut(path.resolve(args.out), evaluation);
-        console.error(`wrote ${written.length} files under ${path.resolve(args.out)}`);
+    if (outDir !== undefined) {
+        const written = writeOut(outDir, evaluation);
+        console.error(`wrote ${written.length} files under ${outDir}`);
     }
     console.log(args.json ? JSON.stringify(report, null, 2) : formatReport(report, path.relative(process.cwd(), file) || file, evaluation.outputs));
     return 0;

@@ -36,18 +36,38 @@ function registerTypeScriptLikePulumi(projectRoot = path.resolve(__dirname, ".."
 }
 
 /**
+ * Ends the process with `code` once stdout and stderr have drained. Writes to a pipe are
+ * asynchronous: `process.exit()` right after a large write cuts the output at the pipe's 64 KB
+ * (a 500-worker `--json` plan piped to jq arrived truncated). A reader that goes away early
+ * (`| head`) is not an error of ours.
+ */
+function exitWhenDrained(code) {
+    process.exitCode = code;
+    for (const stream of [process.stdout, process.stderr]) {
+        stream.on("error", (err) => {
+            if (err && err.code === "EPIPE") process.exit(code);
+            throw err;
+        });
+    }
+    // Callbacks run in write order: when this empty write is done, everything before it is.
+    // Then exit even if a handle (the SDK's, a timer) would keep the event loop alive.
+    process.stdout.write("", () => process.stderr.write("", () => process.exit(code)));
+}
+
+/**
  * Entry point of each npm script: registers TypeScript as above, then runs `main(argv)` of the
- * given module (relative to scripts/offline) and exits with the code it returns.
+ * given module (relative to scripts/offline) and exits with the code it returns, once its
+ * output has drained.
  */
 function runTypeScriptMain(moduleName) {
     registerTypeScriptLikePulumi();
     require(path.join(__dirname, moduleName))
         .main(process.argv.slice(2))
         .then(
-            (code) => process.exit(code),
+            (code) => exitWhenDrained(code),
             (err) => {
                 console.error(`error: ${err && err.stack ? err.stack : err}`);
-                process.exit(1);
+                exitWhenDrained(1);
             },
         );
 }

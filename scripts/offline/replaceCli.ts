@@ -2,7 +2,7 @@ import { spawnSync, SpawnSyncReturns } from "child_process";
 import { REBUILD_ENV } from "../../components/config/load";
 import { failureTolerance } from "../../components/plan/quorum";
 import { shellWord } from "../../components/text/shellQuote";
-import { evaluateStackFile, PROJECT_ROOT } from "./evaluateStack";
+import { errorLines, evaluateStackFile, PROJECT_ROOT } from "./evaluateStack";
 import { Evaluation, RegisteredResource } from "./mockEngine";
 import { stackFile } from "./stackConfig";
 
@@ -159,6 +159,29 @@ export async function main(argv: string[], deps: ReplaceDeps = defaultDeps): Pro
     }
     const args = parsed;
 
+    // Everything that needs no plan comes first: evaluating it takes seconds to tens of seconds.
+    const cli = hasPulumiCli(deps);
+    if (!cli && !args.dryRun) {
+        deps.err(`error: the pulumi CLI is needed to replace a node and none is on PATH (https://www.pulumi.com/docs/install/).\nerror: --dry-run prints the command instead.`);
+        return 1;
+    }
+    let state: StateResource[] | undefined;
+    if (cli) {
+        const exported = deps.pulumi(["stack", "export", "--stack", args.stack], process.env, true);
+        if (exported.error || exported.status !== 0) {
+            // pulumi's own message carries its own `error: ` prefix: one per line is enough.
+            const why = errorLines(exported.stderr || String(exported.error ?? "")).map((line) => line.slice("error: ".length));
+            deps.err(`error: pulumi stack export --stack ${args.stack} failed: ${why.join("; ") || `exit code ${exported.status}`}`);
+            return 1;
+        }
+        try {
+            state = stateResources(JSON.parse(exported.stdout));
+        } catch (err) {
+            for (const line of errorLines(`cannot read pulumi stack export: ${(err as Error).message}`)) deps.err(line);
+            return 1;
+        }
+    }
+
     // The node list comes from the plan itself, before the rebuild variable names anything.
     delete process.env[REBUILD_ENV];
     const evaluated = await evaluateStackFile(stackFile(PROJECT_ROOT, args.stack), args.stack, deps.err);
@@ -171,25 +194,8 @@ export async function main(argv: string[], deps: ReplaceDeps = defaultDeps): Pro
         return 1;
     }
 
-    const cli = hasPulumiCli(deps);
-    if (!cli && !args.dryRun) {
-        deps.err(`error: the pulumi CLI is needed to replace a node and none is on PATH (https://www.pulumi.com/docs/install/).\nerror: --dry-run prints the command instead.`);
-        return 1;
-    }
     const masters = planned.filter((p) => p.role === "master").length;
-    if (cli) {
-        const exported = deps.pulumi(["stack", "export", "--stack", args.stack], process.env, true);
-        if (exported.error || exported.status !== 0) {
-            deps.err(`error: pulumi stack export --stack ${args.stack} failed: ${(exported.stderr || String(exported.error ?? "")).trim()}`);
-            return 1;
-        }
-        let state: StateResource[];
-        try {
-            state = stateResources(JSON.parse(exported.stdout));
-        } catch (err) {
-            deps.err(`error: cannot read pulumi stack export: ${(err as Error).message}`);
-            return 1;
-        }
+    if (state) {
         if (!state.some((r) => r.urn === target.urn)) {
             deps.err(`error: ${target.urn} is not in the state of stack ${args.stack}: the program and the stack disagree (never deployed? another project?). Nothing to replace.`);
             return 1;
@@ -210,7 +216,7 @@ export async function main(argv: string[], deps: ReplaceDeps = defaultDeps): Pro
     deps.err(`running: ${commandLine(target.urn, args)}`);
     const result = deps.pulumi(pulumiUpArgs(target.urn, args), { ...process.env, [REBUILD_ENV]: args.node }, false);
     if (result.error) {
-        deps.err(`error: cannot run pulumi: ${result.error.message}`);
+        for (const line of errorLines(`cannot run pulumi: ${result.error.message}`)) deps.err(line);
         return 1;
     }
     return result.status ?? 1;

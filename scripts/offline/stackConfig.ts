@@ -1,6 +1,6 @@
 import * as fs from "fs";
 import * as path from "path";
-import { parse } from "yaml";
+import { parseDocument } from "yaml";
 
 /**
  * Reads a `Pulumi.<stack>.yaml` file into the engine's config map: `namespace:key` keys, string
@@ -21,11 +21,53 @@ export function stackFile(projectRoot: string, stack: string): string {
     return path.join(projectRoot, `Pulumi.${stack}.yaml`);
 }
 
+/** A stack file that cannot be read as one; the message names the file and the problem. */
+export class StackFileError extends Error {
+    constructor(readonly file: string, problem: string) {
+        super(`${file}: ${problem}`);
+        this.name = "StackFileError";
+    }
+}
+
+const isMapping = (value: unknown): value is Record<string, unknown> => value !== null && typeof value === "object" && !Array.isArray(value);
+
+/** The `config:` map of a stack file, or a StackFileError saying what is wrong with the file. */
+function configMap(file: string): Record<string, unknown> {
+    let text: string;
+    try {
+        text = fs.readFileSync(file, "utf8");
+    } catch (error) {
+        const code = (error as NodeJS.ErrnoException).code;
+        if (code === "ENOENT") throw new StackFileError(file, "no such stack config file");
+        if (code === "EISDIR") throw new StackFileError(file, "is a directory, not a stack config file");
+        throw new StackFileError(file, `cannot be read: ${(error as Error).message}`);
+    }
+    const doc = parseDocument(text);
+    const [first] = doc.errors;
+    if (first) {
+        const where = first.linePos ? `line ${first.linePos[0].line}, column ${first.linePos[0].col}: ` : "";
+        const what = first.message.split("\n")[0].replace(/ at line \d+, column \d+:?$/, "");
+        throw new StackFileError(file, `${where}is not valid YAML: ${what}`);
+    }
+    const root: unknown = doc.toJS();
+    if (root === null || root === undefined) throw new StackFileError(file, "is empty; a stack config file holds a config: map of mesos-cluster:* keys");
+    if (!isMapping(root)) throw new StackFileError(file, "is not a YAML mapping; a stack config file holds a config: map of mesos-cluster:* keys");
+    if (!("config" in root)) {
+        const stray = Object.keys(root).filter((key) => key.includes(":"));
+        throw new StackFileError(
+            file,
+            stray.length > 0
+                ? `has no config: map; ${stray.slice(0, 3).join(", ")}${stray.length > 3 ? ", ..." : ""} must be indented under config:`
+                : "has no config: map of mesos-cluster:* keys",
+        );
+    }
+    if (root.config === null) throw new StackFileError(file, "has an empty config: map");
+    if (!isMapping(root.config)) throw new StackFileError(file, "config: must be a map of mesos-cluster:* keys");
+    return root.config;
+}
+
 export function readStackConfig(file: string, project = "mesos-cluster"): StackConfig {
-    if (!fs.existsSync(file)) throw new Error(`${file}: no such stack config file`);
-    const doc = parse(fs.readFileSync(file, "utf8")) as { config?: Record<string, unknown> } | null;
-    const raw = doc?.config ?? {};
-    if (typeof raw !== "object" || Array.isArray(raw)) throw new Error(`${file}: 'config' must be a mapping`);
+    const raw = configMap(file);
     const config: Record<string, string> = {};
     const secretKeys: string[] = [];
     const placeholders: string[] = [];
