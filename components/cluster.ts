@@ -1,6 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { ClusterNetwork } from "./network/network";
+import { masterSetGuard } from "./nodes/masterSet";
 import { NodeGroup } from "./nodes/nodeGroup";
 import { ClusterPlan, nodesOfRole } from "./plan/clusterPlan";
 import type { NodeUserData } from "./userdata/userData";
@@ -85,6 +86,8 @@ export class MesosCluster extends pulumi.ComponentResource {
             tags,
         }, parent);
 
+        const masterSet = masterSetGuard(name, { clusterId: plan.clusterId, ensemble: plan.exhibitorStaticEnsemble, tags }, parent);
+
         const instances = new Map<string, aws.ec2.Instance>();
         // A role with no nodes (workers: 0) has no bundle, no identity and no group.
         for (const role of ROLES.filter((r) => args.bundles.has(r))) {
@@ -100,7 +103,7 @@ export class MesosCluster extends pulumi.ComponentResource {
                 tags,
                 instanceProfile: identities.profiles.get(role)!.name,
                 bundleHost: bundles.host,
-                bootDependencies: [bundles.objects.get(role)!, ...bundles.ready],
+                bootDependencies: [bundles.objects.get(role)!, ...bundles.ready, masterSet],
                 zoneId: dns.zone.zoneId,
             }, parent);
             for (const [nodeName, instance] of group.instances) instances.set(nodeName, instance);
@@ -127,6 +130,7 @@ export class MesosCluster extends pulumi.ComponentResource {
             borderPublicIp: borderIp.publicIp,
             sshUser: plan.sshUser,
             sshPrivateKey: args.sshPrivateKey,
+            rebuild: args.rebuild,
         }, parent);
         this.registerOutputs({ borderPublicIp: this.borderPublicIp });
     }

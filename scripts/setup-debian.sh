@@ -10,5 +10,5 @@ export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
 apt-get install -y -qq --no-install-recommends \
     cloud-init shellcheck systemd iproute2 openssh-server openssh-client zookeeper \
-    curl jq netcat-openbsd procps python3-kazoo iputils-ping >/dev/null
+    curl jq netcat-openbsd procps python3-kazoo iputils-ping etcd-server etcd-client >/dev/null
 echo "installed: cloud-init $(cloud-init --version 2>&1 | awk '{print $2}'), shellcheck $(shellcheck --version | awk '/^version/{print $2}'), $(systemd-analyze --version | head -1)"

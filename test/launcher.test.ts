@@ -56,6 +56,8 @@ describe("zk-static-ensemble writes zoo.cfg and myid, then execs the command", (
                 "syncLimit=5",
                 "dataDir=/data",
                 "clientPort=2181",
+                "autopurge.snapRetainCount=3",
+                "autopurge.purgeInterval=1",
                 "4lw.commands.whitelist=srvr",
                 "admin.enableServer=false",
                 "reconfigEnabled=false",

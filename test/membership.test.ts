@@ -69,12 +69,13 @@ describe("adding a worker under mocks", () => {
         four = await evaluateStack({ config: { "mesos-cluster:nodes": JSON.stringify({ ...nodes, worker: { ...nodes.worker, count: 4 } }) } });
     }, 120_000);
 
-    it("registers only the new worker's instance, DNS record and ARP-purge command", () => {
+    it("registers only the new worker's instance, DNS record, ARP-purge command and agent check", () => {
         const before = new Set(three.resources.map((r) => r.urn));
         const added = four.resources.filter((r) => !before.has(r.urn)).map((r) => `${r.type} ${r.name}`);
         expect(added.sort()).toEqual([
             "aws:ec2/instance:Instance cell-1-worker-4",
             "aws:route53/record:Record cell-1-worker-4-dns",
+            "command:remote:Command cell-1-agent-reregister-worker-4",
             "command:remote:Command cell-1-arp-purge-worker-4",
         ]);
         expect(three.resources.filter((r) => !four.resources.some((o) => o.urn === r.urn))).toEqual([]);

@@ -36,7 +36,7 @@ describe("post-step planning (pure)", () => {
         const rewrites = specs.filter((s) => s.step === "exhibitor-rewrite");
         expect(rewrites.map((s) => s.node)).toEqual(["master-1", "master-2", "master-3", "master-4", "master-5"]);
         for (const spec of rewrites) {
-            expect(spec.script).toContain(`'--file' '/etc/mesos-cluster/exhibitor' '--unit' 'zookeeper.service' '--port' '2181' '--timeout' '600' '${plan.exhibitorStaticEnsemble}' <<'${SCRIPT_DELIMITER}'`);
+            expect(spec.script).toContain(`'--file' '/etc/mesos-cluster/exhibitor' '--unit' 'zookeeper.service' '--port' '2181' '--self' '${spec.host}' '--timeout' '600' '${plan.exhibitorStaticEnsemble}' <<'${SCRIPT_DELIMITER}'`);
         }
         const stepDowns = specs.filter((s) => s.step === "leader-step-down");
         expect(stepDowns.map((s) => s.name)).toEqual([
@@ -47,13 +47,17 @@ describe("post-step planning (pure)", () => {
         expect(stepDowns[7].script).toContain(`'--self' 'master-3' '--preferred' 'master-1' '--domain' 'cell-1.dc-1.demo.lan' '--quorum' '3' '--mesos-port' '5050' '--marathon-port' '8080' '--mesos-unit' 'mesos-master.service' '--timeout' '180' ${masters} <<`);
         expect(stepDowns.at(-1)!.script).toContain(`'--verify' '--preferred' 'master-1'`);
         expect(specs.filter((s) => s.step === "arp-purge")).toHaveLength(1 + 3 + 5 + 2);
-        expect(specs).toHaveLength(5 + 11 + 5 + 21);
+        // Per quorum node its etcd swap (3 by default), per worker its agent check from a master.
+        expect(specs.filter((s) => s.step === "etcd-member-swap").map((s) => s.node)).toEqual(["quorum-1", "quorum-2", "quorum-3"]);
+        expect(specs.filter((s) => s.step === "agent-reregister").map((s) => s.node)).toEqual(["master-1", "master-2"]);
+        expect(specs).toHaveLength(5 + 11 + 5 + 21 + 3 + 2);
     });
 
     it("plans no step-down at all when preferredLeader is empty", () => {
         const specs = planPostSteps(planOf({ preferredLeader: "" }));
         expect(specs.filter((s) => s.step === "leader-step-down")).toEqual([]);
-        expect(specs.at(-1)!.name).toBe("cell-1-exhibitor-rewrite-master-3");
+        expect(specs.filter((s) => s.step === "exhibitor-rewrite").at(-1)!.name).toBe("cell-1-exhibitor-rewrite-master-3");
+        expect(specs.some((s) => s.dependsOn.some((d) => d.includes("leader-step-down")))).toBe(false);
     });
 
     it("lists every command after all it depends on, names unique", () => {
@@ -66,11 +70,14 @@ describe("post-step planning (pure)", () => {
         }
     });
 
-    it("keeps a 500-worker cluster at one command per worker", () => {
+    it("keeps a 500-worker cluster at two commands per worker: its ARP purge and its agent check", () => {
         const plan = planOf({ nodes: { master: { count: 3, instanceType: "m5.large" }, worker: { count: 500, instanceType: "m5.xlarge" } } });
         const specs = planPostSteps(plan);
         expect(specs.filter((s) => s.node.startsWith("worker-"))).toHaveLength(500);
         expect(specs.filter((s) => s.step === "arp-purge" && s.node.startsWith("worker-"))).toHaveLength(500);
+        expect(specs.filter((s) => s.step === "agent-reregister")).toHaveLength(500);
+        // The checks spread over the masters.
+        expect(new Set(specs.filter((s) => s.step === "agent-reregister").map((s) => s.node))).toEqual(new Set(["master-1", "master-2", "master-3"]));
     });
 
     it("quotes arguments so the shell hands them over unchanged", () => {
@@ -96,7 +103,7 @@ describe("shellcheck", () => {
 
     it("passes every script under templates/scripts", () => {
         requireShellcheck();
-        expect(scripts.map((s) => path.basename(s)).sort()).toEqual(["arp-purge.sh", "exhibitor-rewrite.sh", "leader-step-down.sh", "wait-ready.sh"]);
+        expect(scripts.map((s) => path.basename(s)).sort()).toEqual(["agent-reregister.sh", "arp-purge.sh", "etcd-member-swap.sh", "exhibitor-rewrite.sh", "leader-step-down.sh", "wait-ready.sh"]);
         const result = shellcheck(scripts);
         expect(result.stdout + result.stderr).toBe("");
         expect(result.status).toBe(0);
@@ -116,7 +123,7 @@ describe("shellcheck", () => {
                 expect(spec.script.endsWith(`\n${SCRIPT_DELIMITER}\n`)).toBe(true);
             }
         }
-        expect(files.length).toBe(23 + 42);
+        expect(files.length).toBe(29 + 47);
         const result = shellcheck(files, "sh");
         expect(result.stdout + result.stderr).toBe("");
         expect(result.status).toBe(0);

@@ -56,14 +56,25 @@ describe("exhibitor-rewrite.sh against a temporary env file", () => {
         expect(restarts()).toHaveLength(1);
     });
 
-    it("keeps the first backup when the ensemble changes again", async () => {
+    it("refuses to change a serving static ensemble's membership, changing nothing: ids never move", async () => {
         const changed = await rewrite("1:127.0.0.1", "--unit", "zk-test.service");
         expect(changed.code).toBe(0); // same content, other unit: nothing to do
-        fs.writeFileSync(file, "EXHIBITOR_BACKEND=STATIC\nEXHIBITOR_STATICENSEMBLE=1:10.0.0.1\n");
-        const later = await rewrite("1:127.0.0.1");
-        expect(later.code).toBe(0);
+        const serving = "EXHIBITOR_BACKEND=STATIC\nEXHIBITOR_STATICENSEMBLE=1:10.0.0.1\n";
+        fs.writeFileSync(file, serving);
+        for (const [asked, why] of [
+            ["1:127.0.0.1", "id 1 would move from 10.0.0.1 to 127.0.0.1"],
+            ["1:10.0.0.1,2:10.0.0.2", "member 2:10.0.0.2 would join the ensemble"],
+            ["2:10.0.0.1", "member 1:10.0.0.1 would leave the ensemble"],
+        ]) {
+            const refused = await rewrite(asked, "--self", "127.0.0.1");
+            expect(refused.code, asked).not.toBe(0);
+            expect(refused.stderr, asked).toContain(`refusing: ${why}`);
+            expect(fs.readFileSync(file, "utf8")).toBe(serving);
+            expect(fs.existsSync(`${file}.restart-pending`)).toBe(false);
+        }
         expect(fs.readFileSync(`${file}.orig`, "utf8")).toContain("EXHIBITOR_BACKEND=ZK");
-        expect(restarts()).toHaveLength(2);
+        expect(restarts()).toHaveLength(1);
+        fs.writeFileSync(file, "EXHIBITOR_BACKEND=ZK\n");
     });
 
     it("fails with the reason, and restarts on the next run, when the restart fails after the write", async () => {
@@ -81,6 +92,7 @@ describe("exhibitor-rewrite.sh against a temporary env file", () => {
     });
 
     it("gives up, bounded, when a member does not serve", async () => {
+        fs.writeFileSync(file, "EXHIBITOR_BACKEND=STATIC\nEXHIBITOR_STATICENSEMBLE=1:127.0.0.1,2:127.0.0.2\n");
         const stuck = await rewrite("1:127.0.0.1,2:127.0.0.2");
         expect(stuck.code).not.toBe(0);
         expect(stuck.stderr).toMatch(/the ensemble did not settle within 5 s: leaders=0 serving=0\/2 127\.0\.0\.1=standalone 127\.0\.0\.2=down/);
@@ -162,10 +174,12 @@ describe("exhibitor-rewrite.sh when a peer is down", () => {
     });
     afterAll(() => servers.forEach((s) => s.close()));
 
-    it("refuses to restart a member when that would leave the ensemble below its quorum, leaving the new file and a pending restart", async () => {
+    it("refuses to restart a member when that would leave the ensemble below its quorum, before writing anything", async () => {
         const dir = fs.mkdtempSync(path.join(tmp, "peer-down-"));
         const file = path.join(dir, "exhibitor");
-        fs.writeFileSync(file, "EXHIBITOR_BACKEND=STATIC\nEXHIBITOR_STATICENSEMBLE=1:127.0.0.1,2:127.0.0.2\n");
+        // Migrating from Exhibitor's ZooKeeper backend (the Exhibitor migration guide): the new
+        // ensemble is what counts, and it is checked before the file is touched.
+        fs.writeFileSync(file, "EXHIBITOR_BACKEND=ZK\n");
         const log = path.join(dir, "systemctl.log");
         const env = shims({ systemctl: `echo "$*" >> ${log}` });
         const started = Date.now();
@@ -176,10 +190,9 @@ describe("exhibitor-rewrite.sh when a peer is down", () => {
         expect(Date.now() - started).toBeGreaterThanOrEqual(5_000);
         expect(Date.now() - started).toBeLessThan(20_000);
         expect(fs.existsSync(log)).toBe(false); // nothing restarted
-        // The file is whole (old or new, never half) and the next run still owes the restart.
-        expect(fs.readFileSync(file, "utf8")).toBe("EXHIBITOR_BACKEND=STATIC\nEXHIBITOR_STATICENSEMBLE=1:127.0.0.1,2:127.0.0.2,3:127.0.0.3\n");
-        expect(fs.existsSync(`${file}.restart-pending`)).toBe(true);
-        expect(fs.readdirSync(dir).filter((f) => f.startsWith(".exhibitor."))).toEqual([]);
+        // Nothing written: no new file, no backup, no pending restart for an unplanned restart to apply.
+        expect(fs.readFileSync(file, "utf8")).toBe("EXHIBITOR_BACKEND=ZK\n");
+        expect(fs.readdirSync(dir).sort()).toEqual(["exhibitor"]);
     });
 });
 

@@ -19,10 +19,10 @@ describe("post-step commands of the dev stack", () => {
     };
     const ipOf = (node: string) => dev.resources.find((r) => r.type === INSTANCE && r.inputs.tags.Name === node)!.inputs.privateIp;
 
-    it("registers 3 wait-ready, 10 arp-purge, 3 exhibitor-rewrite, 2 rounds of 3 step-downs and a verify, without duplicate URNs", () => {
+    it("registers 3 wait-ready, 10 arp-purge, 3 exhibitor-rewrite, 2 rounds of 3 step-downs and a verify, 3 etcd swaps and 3 agent checks, without duplicate URNs", () => {
         expect(dev.duplicateUrns).toEqual([]);
         const names = commands(dev).map((c) => c.name);
-        expect(names).toHaveLength(3 + 10 + 3 + 6 + 1);
+        expect(names).toHaveLength(3 + 10 + 3 + 6 + 1 + 3 + 3);
         expect(names).toEqual(expect.arrayContaining([
             "cell-1-wait-ready-master-1",
             "cell-1-arp-purge-border-1",
@@ -31,6 +31,8 @@ describe("post-step commands of the dev stack", () => {
             "cell-1-leader-step-down-r1-master-1",
             "cell-1-leader-step-down-r2-master-3",
             "cell-1-leader-step-down-verify",
+            "cell-1-etcd-member-swap-quorum-2",
+            "cell-1-agent-reregister-worker-3",
         ]));
         const component = dev.resources.find((r) => r.type === "mesos-cluster:poststeps:PostSteps");
         expect(component?.name).toBe("cell-1");
@@ -43,7 +45,9 @@ describe("post-step commands of the dev stack", () => {
             expect(isSecretValue(command.wireInputs.connection), command.name).toBe(true);
             const connection = connectionOf(command);
             const node = /-(border|quorum|master|worker)-(\d+)$/.exec(command.name.replace(/-verify$/, "-master-1"))!;
-            expect(connection.host, command.name).toBe(ipOf(`${node[1]}-${node[2]}`));
+            // A worker's agent is checked from a master (the worker reboots once at first boot).
+            const on = command.name.includes("-agent-reregister-") ? `master-${((Number(node[2]) - 1) % 3) + 1}` : `${node[1]}-${node[2]}`;
+            expect(connection.host, command.name).toBe(ipOf(on));
             expect(connection.user).toBe("ubuntu");
             expect(connection.privateKey).toMatch(/^-----BEGIN OPENSSH PRIVATE KEY-----/);
             expect(connection.proxy).toMatchObject({ host: "198.51.100.10", user: "ubuntu", privateKey: connection.privateKey });
@@ -54,9 +58,19 @@ describe("post-step commands of the dev stack", () => {
         expect(connectionOf(named("cell-1-leader-step-down-verify")).host).toBe("10.136.64.11");
     });
 
-    it("carries every master's instance id as triggers, and re-runs on their change", () => {
+    it("triggers each command on the replacements it repairs: masters, any node (the marker), or its own node", () => {
+        const masters = ["cell-1-master-1-id", "cell-1-master-2-id", "cell-1-master-3-id"];
+        const marker = dev.resources.find((r) => r.type === "random:index/randomId:RandomId")!;
+        expect(marker.name).toBe("cell-1-replacement");
+        expect(marker.ignoreChanges).toEqual(["keepers"]);
         for (const command of commands(dev)) {
-            expect(command.inputs.triggers, command.name).toEqual(["cell-1-master-1-id", "cell-1-master-2-id", "cell-1-master-3-id"]);
+            const own = /-(quorum|worker)-\d+$/.exec(command.name)?.[0].slice(1);
+            const expected = command.name.includes("-arp-purge-")
+                ? [...masters, expect.stringMatching(/^[0-9a-f]{16}$/)]
+                : command.name.includes("-etcd-member-swap-") || command.name.includes("-agent-reregister-")
+                  ? [`cell-1-${own}-id`]
+                  : masters;
+            expect(command.inputs.triggers, command.name).toEqual(expected);
             expect(command.replaceOnChanges).toContain("triggers[*]");
         }
     });
@@ -86,15 +100,19 @@ describe("post-step commands of the dev stack", () => {
             "cell-1-leader-step-down-verify",
         ];
         for (let i = 1; i < chain.length; i++) expect(byName.get(chain[i])!.dependsOn, chain[i]).toEqual([chain[i - 1]]);
-        expect(order.slice(-chain.length)).toEqual(chain);
+        expect(order.filter((n) => chain.includes(n))).toEqual(chain);
+        // A quorum node rejoins after its peers have forgotten its old MAC.
+        expect(byName.get("cell-1-etcd-member-swap-quorum-1")!.dependsOn.sort()).toEqual(["cell-1-arp-purge-border-1", "cell-1-arp-purge-quorum-2", "cell-1-arp-purge-quorum-3"]);
+        expect(byName.get("cell-1-agent-reregister-worker-1")!.dependsOn.sort()).toEqual([...waitReady].sort());
         // A worker's purge also waits for the worker's own instance (no dialing a node that is not there).
         const worker2 = dev.resources.find((r) => r.type === INSTANCE && r.inputs.tags.Name === "worker-2")!;
         expect(named("cell-1-arp-purge-worker-2").dependsOn).toContain(worker2.urn);
     });
 
-    it("purges, on every node, the master IPs other than its own", () => {
-        expect(named("cell-1-arp-purge-worker-1").inputs.create).toContain("bash -s -- '10.136.64.11' '10.136.64.12' '10.136.64.13' <<");
-        expect(named("cell-1-arp-purge-master-2").inputs.create).toContain("bash -s -- '10.136.64.11' '10.136.64.13' <<");
+    it("flushes, on every node, every dynamic neighbour entry: no list of nodes to go stale", () => {
+        for (const command of commands(dev).filter((c) => c.name.includes("-arp-purge-"))) {
+            expect(command.inputs.create, command.name).toContain("bash -s -- '--all' <<");
+        }
     });
 
     it("replacing master-1 changes the triggers of exactly the post-step commands and nothing else", async () => {
@@ -106,13 +124,31 @@ describe("post-step commands of the dev stack", () => {
             expect(old, resource.urn).toBeDefined();
             if (JSON.stringify(old!.inputs) !== JSON.stringify(resource.inputs)) changed.push(resource.name);
         }
-        expect(changed.sort()).toEqual(commands(dev).map((c) => c.name).sort());
-        for (const command of commands(replaced)) {
-            expect(command.inputs.triggers).toEqual(["i-new", "cell-1-master-2-id", "cell-1-master-3-id"]);
+        const byMasters = commands(dev).filter((c) => c.inputs.triggers.includes("cell-1-master-1-id")).map((c) => c.name);
+        expect(byMasters).toHaveLength(3 + 10 + 3 + 6 + 1);
+        expect(changed.sort()).toEqual(byMasters.sort());
+        for (const command of commands(replaced).filter((c) => byMasters.includes(c.name))) {
+            expect(command.inputs.triggers.slice(0, 3)).toEqual(["i-new", "cell-1-master-2-id", "cell-1-master-3-id"]);
             const old = before.get(command.urn)!;
             // Only the triggers differ: same script, same connection.
             expect({ ...command.inputs, triggers: [] }).toEqual({ ...old.inputs, triggers: [] });
         }
         expect(replaced.resources).toHaveLength(dev.resources.length);
+    });
+
+    it("npm run replace -- worker-2 re-runs the ARP purges and worker-2's agent check, and nothing else", async () => {
+        process.env.MESOS_CLUSTER_REBUILD = "worker-2";
+        let replaced: Evaluation;
+        try {
+            replaced = await evaluateDev({ ids: { "cell-1-worker-2": "i-new-worker-2" } });
+        } finally {
+            delete process.env.MESOS_CLUSTER_REBUILD;
+        }
+        const before = new Map(commands(dev).map((c) => [c.urn, JSON.stringify(c.inputs.triggers)]));
+        const rerun = commands(replaced).filter((c) => before.get(c.urn) !== JSON.stringify(c.inputs.triggers)).map((c) => c.name);
+        expect(rerun.sort()).toEqual([...commands(dev).filter((c) => c.name.includes("-arp-purge-")).map((c) => c.name), "cell-1-agent-reregister-worker-2"].sort());
+        const marker = replaced.resources.find((r) => r.type === "random:index/randomId:RandomId")!;
+        expect(marker.ignoreChanges).toEqual([]);
+        expect(marker.inputs.keepers).toEqual({ rebuilt: "worker-2=i-new-worker-2" });
     });
 });

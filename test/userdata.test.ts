@@ -166,7 +166,15 @@ describe("quorum, workers, border", () => {
     it("quorum nodes run etcd with the plan's static initial cluster", () => {
         const run = execStart(unit("quorum-2", "etcd.service"));
         expect(run).toContain(` --name quorum-2 `);
-        expect(run).toContain(` --initial-cluster ${devPlan.etcdInitialCluster} --initial-cluster-state new`);
+        // The initial cluster and state come from the env file, so a rebuilt member can be
+        // restarted with "existing" (etcd-member-swap) without touching the unit.
+        expect(run).toContain(" --env-file /etc/mesos-cluster/etcd.env ");
+        expect(run).not.toContain("--initial-cluster ");
+        expect(file("quorum-2", "/etc/mesos-cluster/etcd.env")).toBe(
+            "ETCD_INITIAL_CLUSTER=quorum-1=http://10.136.64.21:2380,quorum-2=http://10.136.64.22:2380,quorum-3=http://10.136.64.23:2380\nETCD_INITIAL_CLUSTER_STATE=new\n",
+        );
+        // Bounded disk: compaction and a backend quota.
+        expect(run).toContain(" --auto-compaction-mode periodic --auto-compaction-retention 1h --quota-backend-bytes 2147483648");
         expect(run).toContain(" --listen-peer-urls http://10.136.64.22:2380 ");
         expect(run).toContain(" --advertise-client-urls http://10.136.64.22:2379 ");
     });

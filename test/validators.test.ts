@@ -161,6 +161,7 @@ describe("shellcheck", () => {
                 "/usr/local/bin/clusterstat",
                 "/usr/local/bin/zk-static-ensemble",
                 "/usr/local/bin/cluster-status",
+                "/usr/local/bin/etcdctl",
                 "/usr/local/sbin/mesos-agent-image",
                 "bundle",
                 "clusterstat.sh",

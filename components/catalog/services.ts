@@ -234,6 +234,12 @@ export const PATHS = {
     launcher: "/usr/local/bin/zk-static-ensemble",
     clusterstat: "/usr/local/bin/clusterstat",
     clusterStatus: "/usr/local/bin/cluster-status",
+    /** ETCD_INITIAL_CLUSTER and ETCD_INITIAL_CLUSTER_STATE of a quorum node's etcd. */
+    etcdEnv: "/etc/mesos-cluster/etcd.env",
+    /** etcdctl on a quorum node: the etcd image's own, run through Docker. */
+    etcdctl: "/usr/local/bin/etcdctl",
+    /** Docker's own settings: log rotation for every container. */
+    dockerDaemon: "/etc/docker/daemon.json",
     /** Builds the workers' local agent image (the Mesos image plus a docker CLI inside it). */
     agentImageBuilder: "/usr/local/sbin/mesos-agent-image",
 } as const;
@@ -243,3 +249,14 @@ export const PATHS = {
  * --docker_mesos_image, so executors run where the docker CLI is (see docs/roles.md).
  */
 export const LOCAL_AGENT_IMAGE = "mesos-cluster/mesos-agent:local";
+
+/**
+ * What keeps every node's disk bounded (docs/roles.md, "Disks"): etcd's backend quota and
+ * Docker's log rotation per container. ZooKeeper's autopurge is the launcher's own (zoo.cfg);
+ * the journal is bounded by journald's default (10% of the disk).
+ */
+export const DISK_LIMITS = {
+    etcdQuotaBytes: 2 * 1024 ** 3,
+    containerLogMaxSize: "20m",
+    containerLogMaxFiles: 5,
+} as const;

@@ -8,7 +8,14 @@ import { shellQuote } from "../text/shellQuote";
  * and tested without Pulumi, and postSteps.ts only turns each spec into a remote.Command.
  */
 
-export const POST_STEPS = ["wait-ready", "arp-purge", "exhibitor-rewrite", "leader-step-down"] as const;
+export const POST_STEPS = [
+    "wait-ready",
+    "arp-purge",
+    "exhibitor-rewrite",
+    "leader-step-down",
+    "etcd-member-swap",
+    "agent-reregister",
+] as const;
 export type PostStep = (typeof POST_STEPS)[number];
 
 export const SCRIPTS_DIR = path.resolve(__dirname, "..", "..", "templates", "scripts");
@@ -30,6 +37,11 @@ export const LIMITS = {
     // Up to two hops (Mesos, Marathon), each waiting for a leader, a new leader and a rejoin.
     stepDown: { script: 180, outer: 1200 },
     verify: { script: 180, outer: 240 },
+    // The other members' quorum, this member's own start (grace), the swap and the key check.
+    etcdSwap: { script: 600, grace: 90, outer: 720 },
+    // A new worker boots twice (cgroup v1), pulls and builds its agent image, then registers;
+    // a Mesos master drops a lost agent after 5 missed pings 15 s apart (75 s).
+    agentReregister: { script: 1500, outer: 1560 },
 } as const;
 
 export interface CommandSpec {
@@ -49,6 +61,12 @@ export interface CommandSpec {
     readonly dependsOn: readonly string[];
     /** Nodes whose instance ids are the triggers: replacing any of them runs this again. */
     readonly triggerNodes: readonly string[];
+    /**
+     * Also run again when `npm run replace` rebuilds any node at all (the cluster's replacement
+     * marker changes): what every node must redo whoever was replaced, without a trigger per
+     * node that adding a node would change.
+     */
+    readonly onAnyReplacement: boolean;
 }
 
 /**
@@ -92,7 +110,9 @@ export function createText(name: string, scriptFile: string, args: readonly stri
 }
 
 /** A spec with its create text, from the parts each step module decides. */
-export function commandSpec(parts: Omit<CommandSpec, "script" | "host"> & { host: string; outerTimeout: number }): CommandSpec {
-    const { outerTimeout, ...spec } = parts;
-    return { ...spec, script: createText(spec.name, spec.scriptFile, spec.args, outerTimeout) };
+export function commandSpec(
+    parts: Omit<CommandSpec, "script" | "host" | "onAnyReplacement"> & { host: string; outerTimeout: number; onAnyReplacement?: boolean },
+): CommandSpec {
+    const { outerTimeout, onAnyReplacement, ...spec } = parts;
+    return { ...spec, onAnyReplacement: onAnyReplacement ?? false, script: createText(spec.name, spec.scriptFile, spec.args, outerTimeout) };
 }

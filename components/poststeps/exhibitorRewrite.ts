@@ -20,6 +20,7 @@ export function exhibitorRewriteChain(ctx: StepContext, masters: readonly Node[]
                 "--file", PATHS.exhibitorEnv,
                 "--unit", SERVICES.zookeeper.unit,
                 "--port", String(PORTS.zkClient),
+                "--self", master.privateIp,
                 "--timeout", String(LIMITS.exhibitorRewrite.script),
                 ensemble,
             ],

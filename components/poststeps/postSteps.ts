@@ -1,5 +1,6 @@
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
 import type { ClusterPlan } from "../plan/clusterPlan";
 import type { PostStep } from "./commandSpec";
 import { planPostSteps } from "./sequence";
@@ -12,13 +13,15 @@ export interface PostStepsArgs {
     readonly borderPublicIp: pulumi.Input<string>;
     readonly sshUser: string;
     readonly sshPrivateKey: pulumi.Input<string>;
+    /** Nodes `npm run replace` is rebuilding in this run (MESOS_CLUSTER_REBUILD). */
+    readonly rebuild: ReadonlySet<string>;
 }
 
 /**
- * The master-replacement post-steps as remote commands. Each carries every master's instance
- * id as triggers: replacing any master changes them, and @pulumi/command replaces (re-runs) a
- * command whose triggers change. No delete scripts: on replacement they would run against the
- * new host at the same IP.
+ * The post-steps as remote commands. @pulumi/command replaces (re-runs) a command whose
+ * triggers change: each carries the ids of the nodes whose replacement it repairs (see
+ * sequence.ts), and the cluster-wide ones the replacement marker. No delete scripts: on
+ * replacement they would run against the new host at the same IP.
  */
 export class PostSteps extends pulumi.ComponentResource {
     readonly commands: ReadonlyMap<string, command.remote.Command>;
@@ -33,6 +36,16 @@ export class PostSteps extends pulumi.ComponentResource {
             return instance;
         };
         const proxy = { host: args.borderPublicIp, user: args.sshUser, privateKey: args.sshPrivateKey };
+        // The cluster's replacement marker: a new value only in a run that rebuilds nodes (the
+        // keepers name them and their new ids), the stored one otherwise. Commands every node
+        // must redo after any replacement carry it as a trigger.
+        const rebuilt = [...args.rebuild].sort();
+        const marker = new random.RandomId(`${name}-replacement`, {
+            byteLength: 8,
+            keepers: {
+                rebuilt: pulumi.all(rebuilt.map((node) => instanceOf(node).id)).apply((ids) => rebuilt.map((node, i) => `${node}=${ids[i]}`).join(",")),
+            },
+        }, { parent: this, ignoreChanges: rebuilt.length > 0 ? [] : ["keepers"] });
         const commands = new Map<string, command.remote.Command>();
         const specs = planPostSteps(args.plan, name);
         for (const spec of specs) {
@@ -44,7 +57,7 @@ export class PostSteps extends pulumi.ComponentResource {
             commands.set(spec.name, new command.remote.Command(spec.name, {
                 connection: { host: spec.host, user: args.sshUser, privateKey: args.sshPrivateKey, proxy },
                 create: spec.script,
-                triggers: spec.triggerNodes.map((node) => instanceOf(node).id),
+                triggers: [...spec.triggerNodes.map((node) => instanceOf(node).id), ...(spec.onAnyReplacement ? [marker.hex] : [])],
             }, {
                 parent: this,
                 // The node's own instance: a worker's arp-purge must not dial before it exists.

@@ -1,44 +1,54 @@
 import type { ClusterPlan } from "../plan/clusterPlan";
 import { arpPurgeSpec } from "./arpPurge";
 import type { CommandSpec } from "./commandSpec";
+import { etcdMemberSwapSpec } from "./etcdMemberSwap";
 import { exhibitorRewriteChain } from "./exhibitorRewrite";
 import { leaderStepDownRounds } from "./leaderStepDown";
 import type { StepContext } from "./stepContext";
 import { waitReadySpecs } from "./waitReady";
+import { agentReregisterSpec } from "./workerRejoin";
 
 /**
- * Every post-step command of the cluster, in an order in which they can run: the elected-master
- * runbook (ARP purge, wait for the new master, rolling Exhibitor rewrite, leader step-down) as
- * one chain that any master's replacement re-runs.
+ * Every post-step command of the cluster, in an order in which they can run. What re-runs
+ * when node X is replaced (see each spec's triggers):
+ *   - any node: the ARP purge on every node (the border's first);
+ *   - a master: the elected-master runbook: wait-ready, the rolling Exhibitor rewrite and the
+ *     leader step-down rounds (their triggers are the masters' ids: the master set is fixed);
+ *   - a quorum node: its etcd member swap;
+ *   - a worker: its agent's re-registration, checked from a master.
  */
 export function planPostSteps(plan: ClusterPlan, prefix: string = plan.clusterId): CommandSpec[] {
     const masters = plan.nodes.filter((node) => node.role === "master");
-    if (masters.length === 0) return [];
     const ctx: StepContext = { prefix, triggerNodes: masters.map((m) => m.name) };
-    const staleFor = (nodeName: string) => masters.filter((m) => m.name !== nodeName).map((m) => m.privateIp);
 
     // The border goes first: every SSH connection, wait-ready's included, goes through it, and a
-    // border still holding the old master's MAC stalls the first dial to the new one (the lab
-    // measured 12 s, and a timeout when the stale entry was still REACHABLE).
+    // border still holding a replaced node's old MAC stalls the first dial to the new one (the
+    // lab measured 12 s, and a timeout when the stale entry was still REACHABLE).
     const border = plan.nodes.find((node) => node.role === "border");
-    const borderPurge = border ? arpPurgeSpec(ctx, border, staleFor(border.name), []) : undefined;
-    const afterBorder = borderPurge ? [borderPurge.name] : [];
+    const borderPurge = border ? [arpPurgeSpec(ctx, border, [])] : [];
+    const afterBorder = borderPurge.map((s) => s.name);
 
     const waitReady = waitReadySpecs(ctx, masters, afterBorder);
 
-    // Every other node, in parallel: one command per node is the whole per-worker cost.
-    const purges = plan.nodes
-        .filter((node) => node !== border)
-        .flatMap((node) => arpPurgeSpec(ctx, node, staleFor(node.name), waitReady.map((s) => s.name)) ?? []);
-    const allPurges = [...(borderPurge ? [borderPurge] : []), ...purges];
+    // Every other node, in parallel: one command per node is the whole per-node cost.
+    const purges = plan.nodes.filter((node) => node !== border).map((node) => arpPurgeSpec(ctx, node, waitReady.length > 0 ? waitReady.map((s) => s.name) : afterBorder));
+    const purgeOf = new Map([...borderPurge, ...purges].map((s) => [s.node, s.name]));
 
-    const rewrites = exhibitorRewriteChain(ctx, masters, plan.exhibitorStaticEnsemble,
-        (allPurges.length > 0 ? allPurges : waitReady).map((s) => s.name));
-
-    const stepDown = plan.preferredLeader === ""
+    const rewrites = masters.length === 0 ? [] : exhibitorRewriteChain(ctx, masters, plan.exhibitorStaticEnsemble, [...borderPurge, ...purges].map((s) => s.name));
+    const stepDown = plan.preferredLeader === "" || masters.length === 0
         ? []
         : leaderStepDownRounds(ctx, { masters, preferred: plan.preferredLeader, domain: plan.domain, quorum: plan.mesosQuorum },
             [rewrites[rewrites.length - 1].name]);
 
-    return [...(borderPurge ? [borderPurge] : []), ...waitReady, ...purges, ...rewrites, ...stepDown];
+    // A quorum node talks to its peers: their caches must be clean before it rejoins.
+    const quorum = plan.nodes.filter((node) => node.role === "quorum");
+    const swaps = quorum.map((node) => {
+        const others = quorum.filter((other) => other !== node);
+        return etcdMemberSwapSpec(ctx, node, others, [...afterBorder, ...others.map((o) => purgeOf.get(o.name)!)]);
+    });
+
+    const workers = plan.nodes.filter((node) => node.role === "worker");
+    const rejoins = workers.map((worker) => agentReregisterSpec(ctx, worker, masters, waitReady.map((s) => s.name)));
+
+    return [...borderPurge, ...waitReady, ...purges, ...rewrites, ...stepDown, ...swaps, ...rejoins];
 }

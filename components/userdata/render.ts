@@ -4,7 +4,7 @@ import * as path from "path";
 import type { Role } from "../catalog/roles";
 import type { ClusterPlan } from "../plan/clusterPlan";
 import { controlPlane, ControlPlane, roleValues } from "./roleValues";
-import { LOCAL_AGENT_IMAGE, PATHS, PORTS, roleUnits } from "../catalog/services";
+import { DISK_LIMITS, LOCAL_AGENT_IMAGE, PATHS, PORTS, roleUnits } from "../catalog/services";
 
 /** templates/ at the project root; every role template and partial is read from here. */
 export const TEMPLATES_DIR = path.resolve(__dirname, "..", "..", "templates");
@@ -104,6 +104,7 @@ export interface RoleRenderContext {
     readonly paths: typeof PATHS;
     readonly ports: typeof PORTS;
     readonly localAgentImage: string;
+    readonly limits: typeof DISK_LIMITS;
     /** Values only one role uses (masters file, Marathon URLs...). */
     readonly role: ReturnType<typeof roleValues>;
 }
@@ -118,6 +119,7 @@ export function roleContext(plan: ClusterPlan, role: Role): RoleRenderContext {
         paths: PATHS,
         ports: PORTS,
         localAgentImage: LOCAL_AGENT_IMAGE,
+        limits: DISK_LIMITS,
         role: roleValues(control, role),
     };
 }

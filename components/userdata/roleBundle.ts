@@ -1,8 +1,8 @@
 import { createHash } from "crypto";
 import type { Role } from "../catalog/roles";
-import { PATHS } from "../catalog/services";
+import { DISK_LIMITS, PATHS } from "../catalog/services";
 import type { ClusterPlan } from "../plan/clusterPlan";
-import { roleContext, staticFile, template } from "./render";
+import { roleContext, staticFile, template, unitWord } from "./render";
 
 /**
  * A role's bundle: everything its nodes run that is the same on every node of the role (units,
@@ -44,6 +44,7 @@ function roleFiles(plan: ClusterPlan, role: Role): BundleFile[] {
         .filter((unit) => unit !== "docker.service")
         .map((unit) => file(`/etc/systemd/system/${unit}`, template(`units/${unit.replace(/\.service$/, "")}.hbs`)(context)));
     const common = [
+        file(PATHS.dockerDaemon, dockerDaemonJson()),
         file(PATHS.units, context.units.map((unit) => `${unit}\n`).join("")),
         file(PATHS.clusterstat, staticFile("clusterstat.sh"), "0755"),
     ];
@@ -67,9 +68,35 @@ function roleFiles(plan: ClusterPlan, role: Role): BundleFile[] {
                 file(PATHS.agentImageBuilder, staticFile("mesos-agent-image.sh"), "0755"),
                 ...units,
             ];
+        case "quorum":
+            return [
+                ...common,
+                file(PATHS.etcdEnv, `ETCD_INITIAL_CLUSTER=${context.plan.etcdInitialCluster}\nETCD_INITIAL_CLUSTER_STATE=new\n`),
+                file(PATHS.etcdctl, etcdctlWrapper(context.images.etcd), "0755"),
+                ...units,
+            ];
         default:
             return [...common, ...units];
     }
+}
+
+/** Every container's log rotated by Docker itself ("local" driver: compressed, size-bounded). */
+function dockerDaemonJson(): string {
+    const config = {
+        "log-driver": "local",
+        "log-opts": { "max-size": DISK_LIMITS.containerLogMaxSize, "max-file": String(DISK_LIMITS.containerLogMaxFiles) },
+    };
+    return `${JSON.stringify(config, null, 2)}\n`;
+}
+
+/** etcdctl from the very image etcd runs, so client and server versions match. */
+function etcdctlWrapper(image: string): string {
+    return [
+        "#!/bin/sh",
+        "# etcdctl of the etcd image this node runs (installed by the quorum bundle).",
+        `exec /usr/bin/docker run --rm -i --network host -e ETCDCTL_API=3 --entrypoint /usr/local/bin/etcdctl ${unitWord(image)} "$@"`,
+        "",
+    ].join("\n");
 }
 
 function installScript(plan: ClusterPlan, role: Role, files: readonly BundleFile[]): string {
@@ -89,7 +116,8 @@ function installScript(plan: ClusterPlan, role: Role, files: readonly BundleFile
     // Workers: the kernel command line for cgroup v1 takes effect at the one reboot cloud-init
     // makes at the end of first boot (power_state in the user data); the agent waits for it.
     if (role === "worker") lines.push("update-grub");
-    lines.push("systemctl daemon-reload", `systemctl enable --now ${units.join(" ")}`);
+    // The package started Docker before its daemon.json existed: restart it to rotate logs.
+    lines.push("systemctl daemon-reload", "systemctl restart docker.service", `systemctl enable --now ${units.join(" ")}`);
     if (role === "border") lines.push("systemctl try-reload-or-restart ssh.service");
     return `${lines.join("\n")}\n`;
 }

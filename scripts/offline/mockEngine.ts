@@ -1,3 +1,4 @@
+import { createHash } from "crypto";
 import * as pulumi from "@pulumi/pulumi";
 import { MockMonitor } from "@pulumi/pulumi/runtime/mocks";
 
@@ -29,6 +30,7 @@ export interface RegisteredResource {
     readonly deleteBeforeReplace: boolean;
     readonly ignoreChanges: readonly string[];
     readonly replaceOnChanges: readonly string[];
+    readonly protect: boolean;
     readonly dependsOn: readonly string[];
 }
 
@@ -84,6 +86,11 @@ function mockState(type: string, name: string, inputs: Record<string, any>): Rec
             return { ...inputs, name: inputs.name ?? name, arn: `arn:aws:iam:::${type.includes("Role") ? "role" : "instance-profile"}/${name}` };
         case "aws:s3/bucket:Bucket":
             return { ...inputs, bucket: name, arn: `arn:aws:s3:::${name}`, bucketRegionalDomainName: `${name}.s3.eu-west-1.amazonaws.com` };
+        case "random:index/randomId:RandomId": {
+            // A new value whenever the keepers change, as the provider does.
+            const digest = createHash("sha256").update(JSON.stringify(inputs.keepers ?? {})).digest("hex").slice(0, 16);
+            return { ...inputs, hex: digest, b64Std: Buffer.from(digest, "hex").toString("base64") };
+        }
         case "aws:route53/zone:Zone":
             return { ...inputs, zoneId: `Z${name.toUpperCase().replace(/[^A-Z0-9]/g, "")}` };
         default:
@@ -115,6 +122,7 @@ function patchMonitor(): void {
                     deleteBeforeReplace: req.getDeletebeforereplace(),
                     ignoreChanges: req.getIgnorechangesList(),
                     replaceOnChanges: req.getReplaceonchangesList(),
+                    protect: req.getProtect(),
                     dependsOn: req.getDependenciesList(),
                 });
             }

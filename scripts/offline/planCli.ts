@@ -117,7 +117,8 @@ export function commandsFromEvaluation(evaluation: Evaluation): (PlanCommand & {
             name: r.name,
             node,
             step,
-            triggers: ((r.inputs.triggers ?? []) as string[]).map((id) => nodeById.get(id) ?? id),
+            // A trigger that is no instance's id is the cluster's replacement marker: "*".
+            triggers: ((r.inputs.triggers ?? []) as string[]).map((id) => nodeById.get(id) ?? ANY_REPLACEMENT),
             dependsOn: r.dependsOn.filter((urn) => nameByUrn.has(urn)).map((urn) => nameByUrn.get(urn)!),
             create: r.inputs.create as string,
         };
@@ -149,14 +150,29 @@ function table(rows: string[][]): string {
     return rows.map((row) => row.map((cell, col) => cell.padEnd(widths[col])).join("  ").trimEnd()).join("\n");
 }
 
+/** In a command's triggers: it runs again whenever `npm run replace` rebuilds any node. */
+export const ANY_REPLACEMENT = "*";
+
+/** "any master", "its own node", "any node": who re-runs a step, in words. */
+function replacedBy(commands: readonly PlanCommand[]): string {
+    const parts = new Set<string>();
+    for (const c of commands) {
+        if (c.triggers.includes(ANY_REPLACEMENT)) parts.add("any node");
+        const nodes = c.triggers.filter((t) => t !== ANY_REPLACEMENT);
+        if (nodes.length === 1) parts.add(nodes[0] === c.node ? "its own node" : "the node it checks");
+        else if (nodes.length > 0) parts.add(`any of ${[...new Set(nodes)].join(", ")}`);
+    }
+    return [...parts].join("; ");
+}
+
 function postStepLines(commands: readonly PlanCommand[]): string[] {
     if (commands.length === 0) return [];
-    const bySteps = new Map<string, number>();
-    for (const c of commands) bySteps.set(c.step, (bySteps.get(c.step) ?? 0) + 1);
+    const bySteps = new Map<string, PlanCommand[]>();
+    for (const c of commands) bySteps.set(c.step, [...(bySteps.get(c.step) ?? []), c]);
     return [
         "",
-        `Post-steps (run again when any of ${[...new Set(commands.flatMap((c) => c.triggers))].join(", ")} is replaced):`,
-        ...[...bySteps].map(([step, count]) => `  ${String(count).padStart(4)}  ${step}`),
+        "Post-steps, and the replacement that runs each again:",
+        ...[...bySteps].map(([step, list]) => `  ${String(list.length).padStart(4)}  ${step.padEnd(18)} ${replacedBy(list)}`),
     ];
 }
 

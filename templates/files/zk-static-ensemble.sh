@@ -102,6 +102,10 @@ tmp_id=$(mktemp "$data_dir/.myid.XXXXXX")
     echo "syncLimit=5"
     echo "dataDir=$cfg_data_dir"
     echo "clientPort=$client_port"
+    # Bounded disk: keep the last 3 snapshots and their logs, purge hourly (DC/OS's values;
+    # ZooKeeper's default, purgeInterval=0, keeps everything forever).
+    echo "autopurge.snapRetainCount=3"
+    echo "autopurge.purgeInterval=1"
     echo "4lw.commands.whitelist=srvr"
     # The AdminServer would take 8080, Marathon's port.
     echo "admin.enableServer=false"

@@ -11,22 +11,38 @@ STEP="arp-purge"
 usage() {
     cat <<'USAGE'
 usage: arp-purge.sh IP...
+       arp-purge.sh --all
 
 Deletes this node's neighbour (ARP) entries for each IP, on every interface, so the next
 packet to it resolves the current MAC. Permanent (static) entries are left alone.
 Idempotent: an IP without an entry is reported and skipped.
+--all: every dynamic IPv4 entry instead, whoever was replaced (each is asked for again on its
+next packet, one ARP exchange): what a node runs after any replacement, with no list of nodes
+to go stale.
 USAGE
 }
 
 main() {
     local -a ips=()
+    local all=false
     while (($# > 0)); do
         case "$1" in
             -h | --help) usage; return 0 ;;
+            --all) all=true; shift ;;
             -*) usage_error "unknown option: $1" ;;
             *) is_ipv4 "$1" || die "not an IPv4 address: $1"; ips+=("$1"); shift ;;
         esac
     done
+    if $all; then
+        ((${#ips[@]} == 0)) || usage_error "--all takes no IP"
+        command -v ip >/dev/null || die "ip (iproute2) is not installed on this node"
+        local count
+        count=$(ip -4 neigh show nud reachable nud stale nud delay nud probe nud failed | grep -c .) || true
+        # PERMANENT and NOARP entries are left alone by flush.
+        ip -4 neigh flush all || die "ip neigh flush all failed"
+        log "flushed ${count:-0} dynamic neighbour entries"
+        return 0
+    fi
     ((${#ips[@]} > 0)) || { usage_error "no IP given"; }
     command -v ip >/dev/null || die "ip (iproute2) is not installed on this node"
 

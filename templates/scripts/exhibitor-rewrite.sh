@@ -15,7 +15,7 @@ PEER_WAIT=60
 
 usage() {
     cat <<USAGE
-usage: exhibitor-rewrite.sh [--file PATH] [--unit UNIT] [--port PORT] [--timeout SECONDS] ENSEMBLE
+usage: exhibitor-rewrite.sh [--file PATH] [--unit UNIT] [--port PORT] [--self IP] [--timeout SECONDS] ENSEMBLE
 
 Makes PATH hold exactly
   EXHIBITOR_BACKEND=STATIC
@@ -27,10 +27,14 @@ replaced master's ZooKeeper must have joined before the next master's turn).
   --file PATH        the env file (default $DEFAULT_FILE)
   --unit UNIT        the unit that reads it (default $DEFAULT_UNIT)
   --port PORT        ZooKeeper client port (default 2181)
+  --self IP          this master's address: the one entry that may differ from the file's
   --timeout SECONDS  give up waiting for the ensemble after this long (default 600)
 
 Before restarting, it waits (at most ${PEER_WAIT} s) until the restart would leave a quorum of
 the other members serving, and refuses otherwise: one member at a time, never the quorum.
+Membership is fixed: when PATH already holds a static ensemble, ENSEMBLE must have the same
+id:ip pairs, but for this master's own entry (--self); ids never move from one IP to another.
+Every check comes before any write: a refused run changes nothing.
 The first version of PATH ever replaced is kept as PATH.orig (never overwritten later).
 The file is replaced atomically (temporary file + mv). If a run is cut short after the
 write but before the restart, PATH.restart-pending makes the next run restart anyway.
@@ -71,6 +75,31 @@ ensemble_view() {
     printf 'leaders=%d serving=%d/%d%s\n' "$leaders" "$serving" "$#" "$detail"
 }
 
+# Membership check: prints why ENSEMBLE ($2) may not replace the serving one ($1), or nothing.
+# Only pairs naming this master's own IP ($3) may differ, and no id may change its IP.
+membership_change() {
+    local serving=$1 wanted=$2 self=$3 pair id ip
+    local -A serving_ip=() wanted_ip=()
+    local -a pairs=()
+    IFS=, read -r -a pairs <<<"$serving"
+    for pair in "${pairs[@]}"; do serving_ip[${pair%%:*}]=${pair#*:}; done
+    IFS=, read -r -a pairs <<<"$wanted"
+    for pair in "${pairs[@]}"; do wanted_ip[${pair%%:*}]=${pair#*:}; done
+    for id in "${!serving_ip[@]}"; do
+        ip=${serving_ip[$id]}
+        if [[ -z ${wanted_ip[$id]:-} ]]; then
+            [[ $ip == "$self" ]] || { echo "member $id:$ip would leave the ensemble"; return; }
+        elif [[ ${wanted_ip[$id]} != "$ip" ]]; then
+            echo "id $id would move from $ip to ${wanted_ip[$id]}"
+            return
+        fi
+    done
+    for id in "${!wanted_ip[@]}"; do
+        ip=${wanted_ip[$id]}
+        [[ -n ${serving_ip[$id]:-} || $ip == "$self" ]] || { echo "member $id:$ip would join the ensemble"; return; }
+    done
+}
+
 # Seed 001 restarts one member at a time and waits for the ensemble to settle, so the others
 # keep a quorum. If a peer is down, restarting this member would take a serving ensemble below
 # its quorum: wait a little for the peer (it may be restarting), then fail naming who is down,
@@ -97,13 +126,14 @@ wait_for_quorum_margin() {
 }
 
 main() {
-    local file=$DEFAULT_FILE unit=$DEFAULT_UNIT port=2181 total=600 ensemble=""
+    local file=$DEFAULT_FILE unit=$DEFAULT_UNIT port=2181 total=600 ensemble="" self=""
     while (($# > 0)); do
         case "$1" in
             -h | --help) usage; return 0 ;;
             --file) [[ $# -ge 2 && -n $2 ]] || die "--file needs a path"; file=$2; shift 2 ;;
             --unit) [[ $# -ge 2 && -n $2 ]] || die "--unit needs a unit name"; unit=$2; shift 2 ;;
             --port) [[ $# -ge 2 && $2 =~ ^[1-9][0-9]*$ ]] || die "--port needs a port number"; port=$2; shift 2 ;;
+            --self) { [[ $# -ge 2 ]] && is_ipv4 "$2"; } || die "--self needs this master's IPv4 address"; self=$2; shift 2 ;;
             --timeout) [[ $# -ge 2 && $2 =~ ^[1-9][0-9]*$ ]] || die "--timeout needs a positive number of seconds"; total=$2; shift 2 ;;
             -*) usage_error "unknown option: $1" ;;
             *) [[ -z $ensemble ]] || die "one ENSEMBLE only, got a second: $1"; ensemble=$1; shift ;;
@@ -117,38 +147,57 @@ main() {
     local -a member_ips=()
     for member in "${members[@]}"; do member_ips+=("${member#*:}"); done
 
-    local desired
-    desired=$(printf 'EXHIBITOR_BACKEND=STATIC\nEXHIBITOR_STATICENSEMBLE=%s' "$ensemble")
-    local dir pending="$file.restart-pending" changed=no
-    dir=$(dirname -- "$file")
-    mkdir -p -- "$dir"
-
-    if [[ -f $file && "$(<"$file")" == "$desired" ]]; then
-        log "$file already holds ensemble $ensemble"
-    else
-        # Keep the state from before this tool ever touched the file: a later .orig would be
-        # our own output, and the operator rolling back wants the original.
-        if [[ -f $file && ! -e $file.orig ]]; then
-            cp -p -- "$file" "$file.orig"
-            log "backed up the previous $file to $file.orig"
-        fi
-        local tmp
-        tmp=$(mktemp -- "$dir/.exhibitor.XXXXXX")
-        # The restart marker goes first: if we die between the write and the restart, the
-        # file already looks right and only the marker tells the next run to restart.
-        : >"$pending"
-        printf '%s\n' "$desired" >"$tmp"
-        chmod 0644 -- "$tmp"
-        # Same directory, so mv is a rename(2): readers see the old file or the new, never half.
-        mv -f -- "$tmp" "$file"
-        log "wrote $file: ensemble $ensemble"
-        changed=yes
+    # The ensemble this master serves now, if its file is already static: it is what the
+    # quorum arithmetic counts, and what the new one may not change (but for --self's entry).
+    local serving="" line
+    if [[ -f $file ]] && grep -qx 'EXHIBITOR_BACKEND=STATIC' "$file"; then
+        while IFS= read -r line; do
+            [[ $line == EXHIBITOR_STATICENSEMBLE=* ]] && serving=${line#EXHIBITOR_STATICENSEMBLE=}
+        done <"$file"
+    fi
+    local -a serving_ips=("${member_ips[@]}")
+    if [[ -n $serving ]]; then
+        local why
+        why=$(membership_change "$serving" "$ensemble" "$self")
+        [[ -z $why ]] || die "refusing: $why ($file serves $serving; asked for $ensemble). The master set is fixed once the cluster exists: see docs/replace.md. Nothing was changed."
+        serving_ips=()
+        IFS=, read -r -a members <<<"$serving"
+        for member in "${members[@]}"; do serving_ips+=("${member#*:}"); done
     fi
 
-    if [[ $changed == no && ! -e $pending ]]; then
+    local desired
+    desired=$(printf 'EXHIBITOR_BACKEND=STATIC\nEXHIBITOR_STATICENSEMBLE=%s' "$ensemble")
+    local dir pending="$file.restart-pending"
+    dir=$(dirname -- "$file")
+
+    if [[ -f $file && "$(<"$file")" == "$desired" && ! -e $pending ]]; then
+        log "$file already holds ensemble $ensemble"
         log "unchanged: $unit not restarted"
     else
-        wait_for_quorum_margin "$port" "$((total < PEER_WAIT ? total : PEER_WAIT))" "${member_ips[@]}"
+        # Checked before anything is written: a refusal leaves no file behind for the next
+        # unplanned restart to apply unchecked.
+        wait_for_quorum_margin "$port" "$((total < PEER_WAIT ? total : PEER_WAIT))" "${serving_ips[@]}"
+        mkdir -p -- "$dir"
+        if [[ -f $file && "$(<"$file")" != "$desired" ]]; then
+            # Keep the state from before this tool ever touched the file: a later .orig would
+            # be our own output, and the operator rolling back wants the original.
+            if [[ ! -e $file.orig ]]; then
+                cp -p -- "$file" "$file.orig"
+                log "backed up the previous $file to $file.orig"
+            fi
+        fi
+        if [[ ! -f $file || "$(<"$file")" != "$desired" ]]; then
+            local tmp
+            tmp=$(mktemp -- "$dir/.exhibitor.XXXXXX")
+            # The restart marker goes first: if we die between the write and the restart, the
+            # file already looks right and only the marker tells the next run to restart.
+            : >"$pending"
+            printf '%s\n' "$desired" >"$tmp"
+            chmod 0644 -- "$tmp"
+            # Same directory, so mv is a rename(2): readers see the old file or the new, never half.
+            mv -f -- "$tmp" "$file"
+            log "wrote $file: ensemble $ensemble"
+        fi
         log "restarting $unit"
         systemctl restart "$unit" || die "systemctl restart $unit failed (see: journalctl -u $unit)"
         rm -f -- "$pending"
