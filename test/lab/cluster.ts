@@ -3,6 +3,7 @@ import type { PostStep } from "../../components/poststeps/commandSpec";
 import type { PlanCommand } from "../../scripts/offline/planCli";
 import { LabDns } from "./dns";
 import { Hosts, PREFIX } from "./hosts";
+import { LabPrometheus } from "./monitoring";
 import type { LabNode, LabPlan } from "./plan";
 import { PostSteps } from "./poststeps";
 import type { Report } from "./report";
@@ -16,7 +17,7 @@ export const FAULT_SCRIPT_TIMEOUT = 12;
 
 /**
  * What every scenario works with: the plan, its hosts, the DNS server they resolve through,
- * their services, the post-step runner.
+ * their services, Prometheus on the preferred master, the post-step runner.
  */
 export class LabCluster {
     readonly dns: LabDns;
@@ -25,6 +26,7 @@ export class LabCluster {
     readonly postSteps: PostSteps;
     /** The master seed 000 replaces and that must lead at the end. */
     readonly preferred: LabNode;
+    readonly prometheus: LabPrometheus;
 
     constructor(
         readonly plan: LabPlan,
@@ -36,6 +38,12 @@ export class LabCluster {
         this.services = new Services(this.hosts, sessionTimeout);
         this.postSteps = new PostSteps(this.hosts, plan.dir, path.join(labDir, "fault-scripts"));
         this.preferred = this.hosts.node(plan.preferredLeader);
+        this.prometheus = new LabPrometheus(this.hosts, plan, this.preferred);
+    }
+
+    /** The post-step runner for another plan's scripts (the plan after a node was added). */
+    postStepsOf(plan: LabPlan): PostSteps {
+        return new PostSteps(this.hosts, plan.dir, path.join(this.labDir, "fault-scripts"));
     }
 
     /** A new machine for `node`: its units as the cloud-config would start them. */
