@@ -1,7 +1,9 @@
 import * as path from "path";
 import type { PostStep } from "../../components/poststeps/commandSpec";
 import type { PlanCommand } from "../../scripts/offline/planCli";
-import { Hosts } from "./hosts";
+import { LabDns } from "./dns";
+import { Hosts, PREFIX } from "./hosts";
+import { LabPrometheus } from "./monitoring";
 import type { LabNode, LabPlan } from "./plan";
 import { PostSteps } from "./poststeps";
 import type { Report } from "./report";
@@ -13,23 +15,35 @@ import { Services } from "./services";
  */
 export const FAULT_SCRIPT_TIMEOUT = 12;
 
-/** What every scenario works with: the plan, its hosts, their services, the post-step runner. */
+/**
+ * What every scenario works with: the plan, its hosts, the DNS server they resolve through,
+ * their services, Prometheus on the preferred master, the post-step runner.
+ */
 export class LabCluster {
+    readonly dns: LabDns;
     readonly hosts: Hosts;
     readonly services: Services;
     readonly postSteps: PostSteps;
     /** The master seed 000 replaces and that must lead at the end. */
     readonly preferred: LabNode;
+    readonly prometheus: LabPrometheus;
 
     constructor(
         readonly plan: LabPlan,
-        labDir: string,
+        readonly labDir: string,
         sessionTimeout: number,
     ) {
-        this.hosts = new Hosts(plan, labDir);
+        this.dns = new LabDns(plan, labDir, PREFIX);
+        this.hosts = new Hosts(plan, labDir, this.dns.resolvConf());
         this.services = new Services(this.hosts, sessionTimeout);
         this.postSteps = new PostSteps(this.hosts, plan.dir, path.join(labDir, "fault-scripts"));
         this.preferred = this.hosts.node(plan.preferredLeader);
+        this.prometheus = new LabPrometheus(this.hosts, plan, this.preferred);
+    }
+
+    /** The post-step runner for another plan's scripts (the plan after a node was added). */
+    postStepsOf(plan: LabPlan): PostSteps {
+        return new PostSteps(this.hosts, plan.dir, path.join(this.labDir, "fault-scripts"));
     }
 
     /** A new machine for `node`: its units as the cloud-config would start them. */

@@ -7,8 +7,9 @@ import { LabError, must, run, RunOptions, RunResult } from "./proc";
 /**
  * The lab's hosts: one network namespace per node of the plan, its eth0 a veth on a bridge in
  * a switch namespace (net.sh does the plumbing, with AWS-like neighbour caches), its own mount
- * and UTS namespaces with the node's files bind-mounted (node-init.sh), and sshd reached only
- * through the border: `ssh -J root@<border>`, as the command resources do.
+ * and UTS namespaces with the node's files bind-mounted (node-init.sh: its /etc/resolv.conf
+ * names the lab's DNS server, its /etc/hosts only localhost), and sshd reached only through
+ * the border: `ssh -J root@<border>`, as the command resources do.
  */
 
 export const PREFIX = "mclab";
@@ -40,20 +41,31 @@ export function cleanupHosts(labDir: string): RunResult {
     return run(["bash", NET, "cleanup"], { env: netEnv(labDir), timeout: 60_000 });
 }
 
+/** A node's own /etc/hosts: names come from DNS, as on the cluster's nodes. */
+export const NODE_HOSTS = "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n";
+
+/** The machine's nsswitch.conf with `hosts: files dns`: no resolver of the machine's own (nss-resolve, mdns, myhostname). */
+function nodeNsswitch(): string {
+    const machine = fs.existsSync("/etc/nsswitch.conf") ? fs.readFileSync("/etc/nsswitch.conf", "utf8") : "passwd: files\ngroup: files\nshadow: files\n";
+    return `${machine.split("\n").filter((l) => !/^\s*hosts\s*:/.test(l)).join("\n").trimEnd()}\nhosts: files dns\n`;
+}
+
 export class Hosts {
-    readonly nodes: readonly LabNode[];
+    private readonly all: LabNode[];
     readonly border: LabNode;
     readonly masters: readonly LabNode[];
-    private readonly byName: ReadonlyMap<string, LabNode>;
+    private readonly byName: Map<string, LabNode>;
     private readonly hostKeys = new Map<string, string>();
     private readonly sshDir: string;
     private readonly sshConfig: string;
 
+    /** `resolvConf`: every node's /etc/resolv.conf (the lab's DNS server, the search domain). */
     constructor(
         readonly plan: LabPlan,
         readonly labDir: string,
+        private readonly resolvConf: string,
     ) {
-        this.nodes = plan.nodes;
+        this.all = [...plan.nodes];
         this.byName = new Map(plan.nodes.map((n) => [n.name, n]));
         const border = plan.nodes.find((n) => n.role === "border");
         if (!border) throw new LabError("the plan has no border: nothing to jump through");
@@ -61,6 +73,18 @@ export class Hosts {
         this.masters = plan.nodes.filter((n) => n.role === "master");
         this.sshDir = path.join(labDir, "ssh");
         this.sshConfig = path.join(this.sshDir, "config");
+    }
+
+    /** The hosts, in the plan's order, and any added since (addNode). */
+    get nodes(): readonly LabNode[] {
+        return this.all;
+    }
+
+    /** A node the plan gained after the lab was built (a worker added mid-run); boot it next. */
+    addNode(node: LabNode): void {
+        if (this.byName.has(node.name)) throw new LabError(`${node.name} is already a host of the lab`);
+        this.all.push(node);
+        this.byName.set(node.name, node);
     }
 
     node(name: string): LabNode {
@@ -159,7 +183,10 @@ export class Hosts {
         const dir = this.dir(node.name);
         fs.rmSync(dir, { recursive: true, force: true });
         for (const sub of ["etc-mesos-cluster", "zk-data", "run-mesos-cluster", "node/log"]) fs.mkdirSync(path.join(dir, sub), { recursive: true });
-        fs.writeFileSync(path.join(dir, "hosts"), this.cloudConfigFile(node, "/etc/hosts"));
+        fs.mkdirSync(path.join(dir, "empty"));
+        fs.writeFileSync(path.join(dir, "hosts"), NODE_HOSTS);
+        fs.writeFileSync(path.join(dir, "resolv.conf"), this.resolvConf);
+        fs.writeFileSync(path.join(dir, "nsswitch.conf"), nodeNsswitch());
         if (node.role === "master") fs.writeFileSync(this.envFile(node.name), this.cloudConfigFile(node, PATHS.exhibitorEnv));
         const state = path.join(dir, "node");
         fs.writeFileSync(path.join(state, "units.json"), JSON.stringify(units, null, 2));
@@ -212,6 +239,13 @@ export class Hosts {
     /** Runs argv in the node's network namespace only (probes). */
     inNet(name: string, argv: readonly string[], opts?: RunOptions): RunResult {
         return run(["ip", "netns", "exec", this.ns(name), ...argv], opts);
+    }
+
+    /** sha256 of the node's /etc/resolv.conf and /etc/hosts, as the node itself reads them. */
+    nameFilesHash(name: string): string {
+        const r = this.inNode(name, ["sha256sum", "/etc/resolv.conf", "/etc/hosts"]);
+        if (r.code !== 0) throw new LabError(`${name}: sha256sum /etc/resolv.conf /etc/hosts failed: ${r.stderr.trim()}`);
+        return r.stdout.trim().split("\n").map((l) => l.split(/\s+/)[0].slice(0, 12)).join("/");
     }
 
     /** The node's neighbour entry for `ip` as `ip neigh show` prints it ("" if none). */

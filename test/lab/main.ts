@@ -22,7 +22,8 @@ import { LAUNCHER } from "./services";
 const REPO = path.resolve(__dirname, "..", "..");
 const LAB = path.join(REPO, ".lab");
 const CONFIG = path.join(__dirname, "Pulumi.lab.yaml");
-const PACKAGES = ["iproute2", "openssh-server", "openssh-client", "zookeeper", "curl", "jq", "netcat-openbsd", "python3-kazoo", "util-linux", "iputils-ping", "procps"];
+const PACKAGES = ["iproute2", "openssh-server", "openssh-client", "zookeeper", "curl", "jq", "netcat-openbsd", "python3-kazoo", "util-linux", "iputils-ping", "procps",
+    "dnsmasq-base", "prometheus"];
 // s: the stand-ins' ZooKeeper session timeout, which bounds every Mesos hop and the takeover.
 // Mesos' and Marathon's default is 10 s; 6 s keeps .ci/run short (ZooKeeper allows 4..40 s
 // at tickTime 2000).
@@ -40,6 +41,9 @@ function ensurePackages(): void {
         must(["apt-get", "update", "-qq"], "apt-get update", { env, timeout: 300_000 });
         must(install, `apt-get install ${missing.join(" ")}`, { env, timeout: 600_000 });
     }
+    // Debian's prometheus package enables and starts a machine-wide service where systemd
+    // runs; the lab only wants the binary (it runs its own inside a namespace).
+    if (missing.includes("prometheus") && fs.existsSync("/run/systemd/system")) run(["systemctl", "disable", "--now", "prometheus.service"]);
 }
 
 let cleanedUp = false;
@@ -68,7 +72,7 @@ export async function main(argv: string[]): Promise<number> {
     fs.mkdirSync(LAB, { recursive: true });
     const leftovers = cleanupHosts(LAB); // a crashed run's namespaces
     if (leftovers.code !== 0) throw new LabError(`cannot remove a previous run's namespaces: ${leftovers.stderr.trim()}`);
-    for (const dir of ["nodes", "ssh", "plan", "fault-scripts"]) fs.rmSync(path.join(LAB, dir), { recursive: true, force: true });
+    for (const dir of ["nodes", "ssh", "plan", "plan-grown", "dns", "fault-scripts"]) fs.rmSync(path.join(LAB, dir), { recursive: true, force: true });
     const onSignal = (signal: NodeJS.Signals) => {
         console.error(`\nlab: ${signal}: cleaning up`);
         cleanup();

@@ -11,6 +11,9 @@
 #   net.sh node-start NAME NODE_DIR            the node's supervisor in its own mount+UTS ns
 #   net.sh node-down NAME                      kill the node's processes, delete its netns
 #   net.sh link NAME up|down [VPC]             the node's eth0 (and its VPC route when up)
+#   net.sh dns-up IP/PREFIX VPC DOMAIN RECORDS LOG PORT
+#                                              the "dns" namespace on the bridge, dnsmasq in it
+#                                              answering DOMAIN from the hosts files in RECORDS
 set -euo pipefail
 
 PREFIX=${LAB_PREFIX:-mclab}
@@ -114,8 +117,32 @@ cmd_link() { # NAME up|down [VPC]: taking eth0 down drops its routes; up puts th
     fi
 }
 
+cmd_dns_up() { # the private zone's stand-in: dnsmasq, no upstream, one hosts file per record
+    local cidr=$1 vpc=$2 domain=$3 records=$4 log=$5 port=$6 ns="$PREFIX-dns" i
+    ip netns add "$ns"
+    ip -n "$ns" link set lo up
+    ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1
+    ip -n "$SW" link add v-dns type veth peer name eth0 netns "$ns"
+    ip -n "$SW" link set v-dns master br0 up
+    ip -n "$ns" addr add "$cidr" dev eth0
+    ip -n "$ns" link set eth0 up
+    ip -n "$ns" route replace "$vpc" dev eth0
+    # --hostsdir: files added later are read at once (inotify): a new record is a new file.
+    # --no-resolv and no --server: nothing is ever forwarded out of the lab; --local: a name of
+    # the domain without a record is NXDOMAIN, as the private zone answers.
+    setsid ip netns exec "$ns" /usr/sbin/dnsmasq --keep-in-foreground --conf-file=/dev/null \
+        --no-resolv --no-hosts --no-poll --hostsdir="$records" --local="/$domain/" --local-ttl=60 \
+        --listen-address="${cidr%/*}" --bind-interfaces --port="$port" --user=root \
+        --pid-file= --log-queries --log-facility=- </dev/null >>"$log" 2>&1 &
+    for i in $(seq 1 50); do
+        if ip netns exec "$ns" ss -Hlun "sport = :$port" | grep -q .; then return 0; fi
+        sleep 0.1
+    done
+    die "dnsmasq does not listen on ${cidr%/*}:$port; see $log"
+}
+
 verb=${1:-}
-[ -n "$verb" ] || die "usage: net.sh cleanup|switch-up|node-up|node-start|node-down|link ..."
+[ -n "$verb" ] || die "usage: net.sh cleanup|switch-up|node-up|node-start|node-down|link|dns-up ..."
 shift
 case "$verb" in
     cleanup) cmd_cleanup ;;
@@ -124,5 +151,6 @@ case "$verb" in
     node-start) [ $# -eq 2 ] || die "usage: node-start NAME NODE_DIR"; cmd_node_start "$@" ;;
     node-down) [ $# -eq 1 ] || die "usage: node-down NAME"; cmd_node_down "$@" ;;
     link) [ $# -ge 2 ] || die "usage: link NAME up|down [VPC]"; cmd_link "$@" ;;
+    dns-up) [ $# -eq 6 ] || die "usage: dns-up IP/PREFIX VPC DOMAIN RECORDS LOG PORT"; cmd_dns_up "$@" ;;
     *) die "unknown verb $verb" ;;
 esac

@@ -6,7 +6,10 @@
 #   /var/lib/zookeeper   <- NODE_DIR/zk-data
 #   /run/mesos-cluster   <- NODE_DIR/run-mesos-cluster  (zoo.cfg written by the launcher)
 #   /run/lab-node        <- NODE_DIR/node               (units, supervisor socket, sshd keys, logs)
-#   /etc/hosts           <- NODE_DIR/hosts
+#   /etc/hosts           <- NODE_DIR/hosts          (localhost only: names come from DNS)
+#   /etc/resolv.conf     <- NODE_DIR/resolv.conf    (the lab's DNS server, search <domain>)
+#   /etc/nsswitch.conf   <- NODE_DIR/nsswitch.conf  (hosts: files dns, whatever the machine has)
+#   /run/nscd            <- an empty directory, if the machine runs nscd (no cache of its own)
 #   /usr/local/sbin      <- test/lab/shims, read-only   (systemctl, cloud-init, sudo; first on PATH)
 set -euo pipefail
 name=$1 dir=$2 lab=$3
@@ -18,6 +21,11 @@ bind "$dir/zk-data" /var/lib/zookeeper
 bind "$dir/run-mesos-cluster" /run/mesos-cluster
 bind "$dir/node" /run/lab-node
 bind "$dir/hosts" /etc/hosts
+# A bind mount follows a symlink (systemd-resolved's /etc/resolv.conf): its target must exist.
+[ -e /etc/resolv.conf ] || { echo "node-init: /etc/resolv.conf is a dangling symlink: nothing to mount the node's over" >&2; exit 1; }
+bind "$dir/resolv.conf" /etc/resolv.conf
+bind "$dir/nsswitch.conf" /etc/nsswitch.conf
+if [ -d /run/nscd ]; then bind "$dir/empty" /run/nscd; fi
 bind "$lab/shims" /usr/local/sbin
 mount -o remount,bind,ro /usr/local/sbin
 exec /usr/bin/python3 "$lab/supervisor.py" /run/lab-node

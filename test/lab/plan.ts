@@ -11,20 +11,35 @@ import { LabError } from "./proc";
 /**
  * The plan the lab builds: the program itself (index.ts) evaluated in-process under the same
  * mocks as `npm run plan`, read through the plan CLI's own types and functions. Its files are
- * written by the plan CLI's writeOut: DIR/cloud-config/<node>.yaml and DIR/scripts/<command>.sh,
- * the create texts byte for byte, which the lab runs over SSH as they are.
+ * written by the plan CLI's writeOut: DIR/cloud-config/<node>.yaml, DIR/bundles/<role>.sh and
+ * DIR/scripts/<command>.sh, the create texts byte for byte, which the lab runs over SSH as they
+ * are. The lab evaluates the program a second time with one more worker, as `pulumi up` would
+ * after the operator raised the count: `adjust` changes the config map, never the YAML text.
  */
 
 const PROJECT_ROOT = path.resolve(__dirname, "..", "..");
 const VPC = "aws:ec2/vpc:Vpc";
 const SUBNET = "aws:ec2/subnet:Subnet";
 const INSTANCE = "aws:ec2/instance:Instance";
+const RECORD = "aws:route53/record:Record";
+const BUNDLE = "aws:s3/bucketObjectv2:BucketObjectv2";
+const NODES_KEY = "mesos-cluster:nodes";
 
 export interface LabNode extends PlanNode {
     /** Prefix length of the node's subnet (the address on its eth0 is privateIp/prefix). */
     readonly prefixLength: number;
     /** write_files of the node's rendered cloud-config: path → content. */
     readonly files: ReadonlyMap<string, string>;
+    /** The instance's tags (Name, Role, Cluster, ...): what EC2 discovery sees. */
+    readonly tags: Readonly<Record<string, string>>;
+    /** The instance's (mock) id. */
+    readonly instanceId: string;
+}
+
+/** An A record of the cluster's private zone, as the plan registers it (one per node). */
+export interface LabRecord {
+    readonly fqdn: string;
+    readonly ip: string;
 }
 
 export interface LabPlan {
@@ -35,21 +50,59 @@ export interface LabPlan {
     readonly vpcCidr: string;
     /** The master that must lead at the end (`mesos-cluster:preferredLeader`): seed 000's master-1. */
     readonly preferredLeader: string;
+    /** The cluster's domain: the private zone's name and every node's search domain. */
+    readonly domain: string;
+    /** The private zone's A records. */
+    readonly records: readonly LabRecord[];
+    /** Files of each role's bundle (role → path → content), as the node installs them. */
+    readonly bundles: ReadonlyMap<string, ReadonlyMap<string, string>>;
+    /** Every IPv4 address the plan's resources hold as an input (nodes, resolver endpoints, ...). */
+    readonly addresses: ReadonlySet<string>;
     /** Where writeOut put the files. */
     readonly dir: string;
+    /** The stack file it was planned from. */
+    readonly configFile: string;
+}
+
+export interface LoadOptions {
+    /** Changes the stack's config map (`namespace:key` → value) before the program sees it. */
+    readonly adjust?: (config: Record<string, string>) => Record<string, string>;
+}
+
+/** A config adjustment: `count` more nodes of `role` (the `mesos-cluster:nodes` map, as JSON). */
+export function moreNodes(role: string, count: number): (config: Record<string, string>) => Record<string, string> {
+    return (config) => {
+        const nodes = JSON.parse(config[NODES_KEY] ?? "{}") as Record<string, { count?: number }>;
+        const group = nodes[role];
+        if (!group || typeof group.count !== "number") throw new LabError(`${NODES_KEY}.${role}.count is not set in the lab's stack file`);
+        return { ...config, [NODES_KEY]: JSON.stringify({ ...nodes, [role]: { ...group, count: group.count + count } }) };
+    };
+}
+
+/**
+ * Forgets the program's modules (index.ts and components/; never the SDK, which holds the
+ * mocks), so the next require of index.ts runs the program again and reads the config afresh.
+ */
+function forgetProgram(): void {
+    const program = [path.join(PROJECT_ROOT, "index.ts"), path.join(PROJECT_ROOT, "components") + path.sep];
+    for (const key of Object.keys(require.cache)) {
+        if (program.some((p) => key === p || (p.endsWith(path.sep) && key.startsWith(p)))) delete require.cache[key];
+    }
 }
 
 /** Evaluates the program for the stack file `configFile` and writes its files under `dir`. */
-export async function loadLabPlan(configFile: string, dir: string): Promise<LabPlan> {
+export async function loadLabPlan(configFile: string, dir: string, { adjust }: LoadOptions = {}): Promise<LabPlan> {
     const stack = readStackConfig(configFile);
+    const config = adjust ? adjust({ ...stack.config }) : stack.config;
     // The program validates the same way; this only reads what the lab needs beyond the report.
-    const { [SSH_PRIVATE_KEY]: _secret, ...raw } = rawFromStackConfig(stack.config);
+    const { [SSH_PRIVATE_KEY]: _secret, ...raw } = rawFromStackConfig(config);
     const validated = validateConfig(raw);
     if (!validated.ok) throw new LabError(`${configFile}: ${validated.errors.join("; ")}`);
     let evaluation: Evaluation;
+    forgetProgram();
     try {
         evaluation = await evaluateProgram({
-            config: stack.config,
+            config,
             secretKeys: stack.secretKeys,
             stack: "lab",
             load: async () => require(path.join(PROJECT_ROOT, "index.ts")),
@@ -75,15 +128,32 @@ export async function loadLabPlan(configFile: string, dir: string): Promise<LabP
         const instance = instanceByName.get(node.name) as RegisteredResource;
         const cidr = subnetById.get(instance.inputs.subnetId as string);
         if (!cidr) throw new LabError(`${node.name}: its subnet ${instance.inputs.subnetId} is not in the plan`);
-        return { ...node, prefixLength: Number(cidr.split("/")[1]), files: writeFiles(nodeFromInstance(instance).userDataText) };
+        return {
+            ...node,
+            prefixLength: Number(cidr.split("/")[1]),
+            files: writeFiles(nodeFromInstance(instance).userDataText),
+            tags: { ...(instance.inputs.tags as Record<string, string>) },
+            instanceId: instance.id,
+        };
     });
+    const records = ofType(RECORD).filter((r) => r.inputs.type === "A").map((r): LabRecord => {
+        const ips = r.inputs.records as string[];
+        if (ips.length !== 1) throw new LabError(`record ${r.inputs.name}: ${ips.length} addresses, the lab expects one per node`);
+        return { fqdn: r.inputs.name as string, ip: ips[0] };
+    });
+    const bundles = new Map(ofType(BUNDLE).map((r) => [r.inputs.tags.Role as string, bundleFiles(r.inputs.content as string)]));
     return {
         report,
         nodes,
         commands: report.commands,
         vpcCidr: vpc.inputs.cidrBlock as string,
         preferredLeader: validated.config.preferredLeader,
+        domain: validated.config.domain,
+        records,
+        bundles,
+        addresses: new Set(evaluation.resources.flatMap((r) => ipv4s(r.inputs))),
         dir,
+        configFile,
     };
 }
 
@@ -94,4 +164,30 @@ export function scriptFile(dir: string, command: PlanCommand): string {
 function writeFiles(cloudConfig: string): Map<string, string> {
     const doc = parse(cloudConfig) as { write_files?: { path: string; content?: string }[] };
     return new Map((doc.write_files ?? []).map((f) => [f.path, f.content ?? ""]));
+}
+
+/**
+ * The files a role bundle installs: each is `put PATH MODE <<'DELIM'` ... `DELIM` (the bundle
+ * renderer's own form).
+ */
+export function bundleFiles(script: string): Map<string, string> {
+    const files = new Map<string, string>();
+    const lines = script.split("\n");
+    for (let i = 0; i < lines.length; i++) {
+        const m = /^put (\S+) [0-7]+ <<'(\w+)'$/.exec(lines[i]);
+        if (!m) continue;
+        const end = lines.indexOf(m[2], i + 1);
+        if (end < 0) throw new LabError(`bundle: ${m[1]} has no closing ${m[2]}`);
+        files.set(m[1], lines.slice(i + 1, end).join("\n") + "\n");
+        i = end;
+    }
+    return files;
+}
+
+/** Every IPv4 address (not a CIDR) among a resource's inputs. */
+function ipv4s(value: unknown): string[] {
+    if (typeof value === "string") return /^\d{1,3}(\.\d{1,3}){3}$/.test(value) ? [value] : [];
+    if (Array.isArray(value)) return value.flatMap(ipv4s);
+    if (value !== null && typeof value === "object") return Object.values(value).flatMap(ipv4s);
+    return [];
 }

@@ -2,6 +2,7 @@ import * as path from "path";
 import { PATHS, PORTS, SERVICES } from "../../components/catalog/services";
 import type { Hosts, UnitSpec } from "./hosts";
 import type { LabNode } from "./plan";
+import { PROMETHEUS, prometheusUnit } from "./monitoring";
 import { LabError, Probe, RunResult, waitFor } from "./proc";
 
 /**
@@ -66,6 +67,8 @@ export class Services {
             [MESOS]: standin("mesos", PORTS.mesosMaster),
             [MARATHON]: standin("marathon", PORTS.marathon),
             [MESOS_DNS]: { argv: ["sleep", "infinity"], restartSec: 2 },
+            // Debian's Prometheus; the lab starts it (on the preferred master only) when it checks discovery.
+            [PROMETHEUS]: prometheusUnit(node),
         };
     }
 

@@ -4,9 +4,10 @@ import { outcome, runAsync, say, section, waitFor } from "../proc";
 import type { Report } from "../report";
 
 /**
- * The cluster before seed 000: every node of the plan a namespace on the bridge (the elected
- * master at the seed's old MAC), sshd on each, ZooKeeper on the masters through the launcher;
- * Mesos and Marathon wait, so that the seed 000 replay decides who is elected first.
+ * The cluster before seed 000: the private zone's stand-in (dnsmasq with the plan's A records)
+ * and every node of the plan a namespace on the bridge (the elected master at the seed's old
+ * MAC), resolving names through it; sshd on each, ZooKeeper on the masters through the
+ * launcher; Mesos and Marathon wait, so that the seed 000 replay decides who is elected first.
  */
 export const bringUp: Scenario = {
     title: "build: one network namespace per node, on a bridge in its own switch namespace",
@@ -14,6 +15,8 @@ export const bringUp: Scenario = {
         const { hosts, services } = lab;
         hosts.makeClientKey();
         hosts.switchUp();
+        lab.dns.start(lab.plan.records);
+        say(`DNS: dnsmasq at ${lab.dns.address} (the VPC resolver's address) with ${lab.plan.records.length} A records of ${lab.dns.domain}; every host: ${lab.dns.resolvConf().trim().replace(/\n/g, ", ")}`);
         for (const node of hosts.nodes) {
             lab.boot(node, node === lab.preferred ? SEED_MACS.before : derivedMac(node.privateIp), { autostartLeaders: false });
         }
@@ -26,6 +29,8 @@ export const bringUp: Scenario = {
             return { ok: bad.length === 0, detail: bad.map(([n, r]) => `${n.name}: ${r.out.trim() || `exit ${r.code}`}`).join("; ") || hosts.nodes.map((n) => n.name).join(", ") };
         }, { timeout: 60_000, interval: 1000 }));
         report.require(`ssh -J root@${hosts.border.name} reaches every node`, ssh.ok, ssh.detail);
+        const names = lab.dns.resolves(hosts, hosts.nodes, hosts.nodes);
+        report.check("every host resolves every node by FQDN and short name", names.ok, names.detail);
 
         section("ZooKeeper on the masters, through the launcher and the cloud-config's env file");
         const zk = await outcome(waitFor("the ZooKeeper ensemble settles (every member serves, one leader)", () => services.ensemble(), { timeout: 120_000, interval: 1000 }));
