@@ -40,8 +40,10 @@ export function planPostSteps(plan: ClusterPlan, prefix: string = plan.clusterId
         : leaderStepDownRounds(ctx, { masters, preferred: plan.preferredLeader, domain: plan.domain, quorum: plan.mesosQuorum },
             [rewrites[rewrites.length - 1].name]);
 
-    // A quorum node talks to its peers: their caches must be clean before it rejoins.
+    // A quorum node talks to its peers: their caches must be clean before it rejoins. A lone
+    // member has no cluster to rejoin: rebuilt, it starts a new one (its data is gone anyway).
     const quorum = plan.nodes.filter((node) => node.role === "quorum");
+    if (quorum.length === 1) quorum.pop();
     const swaps = quorum.map((node) => {
         const others = quorum.filter((other) => other !== node);
         return etcdMemberSwapSpec(ctx, node, others, [...afterBorder, ...others.map((o) => purgeOf.get(o.name)!)]);
