@@ -91,7 +91,7 @@ export function registryHostProblem(hostWithPort: string): string | undefined {
     if (IPV4_LIKE.test(host) && (labels.length !== 4 || labels.some((label) => Number(label) > 255 || (label.length > 1 && label.startsWith("0"))))) {
         return `its registry host ${host} is neither an IPv4 address nor a DNS name`;
     }
-    if (/\.dkr\.ecr[.-]/.test(host.toLowerCase()) && !ECR_HOST.test(host)) {
+    if (/(^|\.)dkr\.ecr[.-]/.test(host.toLowerCase()) && !ECR_HOST.test(host)) {
         return `its registry host ${host} is not an ECR registry like 123456789012.dkr.ecr.eu-west-1.amazonaws.com`;
     }
     return undefined;
@@ -153,13 +153,4 @@ export function pullReference(image: string, registry: RegistryPlan): string {
 /** The registry the node contacts for `image`, as the plan names it. */
 export function pullRegistry(image: string, registry: RegistryPlan): string {
     return viaCache(image, registry) ? ECR_REGISTRY_LABEL(registry.region) : parseImage(image).registry;
-}
-
-/**
- * The image name a Marathon app writes to pull Docker Hub's `image` through the cache, for a
- * known account (docs/roles.md).
- */
-export function cachedImageName(image: string, account: string, registry: RegistryPlan & { dockerHubCache: { prefix: string } }): string {
-    const host = `${account}.dkr.ecr.${registry.region}.${awsDnsSuffix(registry.region)}`;
-    return pullReference(image, registry).replace(ECR_REGISTRY_REF, host);
 }
