@@ -5,6 +5,7 @@ import { ConfigError } from "./components/config/validate";
 import { planCluster } from "./components/plan/clusterPlan";
 import { renderAllUserData } from "./components/userdata/userData";
 import { PORTS } from "./components/catalog/services";
+import { firstBootPulls } from "./components/registry/pulls";
 
 // The program's one data flow: config (parse + validate) → plan (pure) → rendering and
 // resources. Every stage finishes before the next starts, so a config problem, or a node whose
@@ -39,8 +40,8 @@ function prepare() {
     }
 }
 
-const { plan, userData, bundles, sshPrivateKey, rebuild } = prepare();
-const cluster = new MesosCluster(plan.clusterId, { plan, userData, bundles, sshPrivateKey, rebuild });
+const { plan, userData, bundles, sshPrivateKey, dockerHub, rebuild } = prepare();
+const cluster = new MesosCluster(plan.clusterId, { plan, userData, bundles, sshPrivateKey, dockerHub, rebuild });
 
 const preferred = plan.nodes.find((n) => n.name === plan.preferredLeader) ?? plan.nodes.find((n) => n.role === "master")!;
 
@@ -54,3 +55,5 @@ export const marathonUrl = `http://${preferred.fqdn}:${PORTS.marathon}`;
 export const sshCommand = pulumi.interpolate`ssh -J ${plan.sshUser}@${cluster.borderPublicIp} ${plan.sshUser}@${preferred.privateIp}`;
 /** Each post-step command by name: the node it runs on and its step (the plan CLI lists them). */
 export const postSteps = cluster.postSteps.steps;
+/** First-boot image pulls per egress address and registry (the plan CLI shows and checks them). */
+export const imagePulls = firstBootPulls(plan);

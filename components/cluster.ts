@@ -14,6 +14,9 @@ import { MESOS_DNS_DOMAIN } from "./catalog/dns";
 import { PostSteps } from "./poststeps/postSteps";
 import { ROLES } from "./catalog/roles";
 import { ClusterSecurityGroups } from "./security/securityGroups";
+import type { DockerHubCredentials } from "./config/load";
+import { DockerHubCache } from "./registry/dockerHubCache";
+import { cacheRoles } from "./registry/pulls";
 
 export interface NodeRow {
     readonly name: string;
@@ -31,6 +34,8 @@ export interface MesosClusterArgs {
     readonly bundles: ReadonlyMap<Role, RoleBundle>;
     /** Only for the post-step commands' SSH connections; never written to a node. */
     readonly sshPrivateKey: pulumi.Output<string>;
+    /** The Docker Hub credential of the pull-through cache (a secret), when configured. */
+    readonly dockerHub?: pulumi.Output<DockerHubCredentials>;
     /** Nodes being rebuilt on purpose (npm run replace): they take the current AMI and user data. */
     readonly rebuild: ReadonlySet<string>;
 }
@@ -67,7 +72,16 @@ export class MesosCluster extends pulumi.ComponentResource {
             ],
         }, parent).id;
 
-        const identities = new NodeIdentities(`${name}-iam`, { roles: [...args.bundles.keys()], tags }, parent);
+        // Docker Hub images come through the cluster's ECR pull-through cache (components/registry).
+        const cachePlan = plan.registry.dockerHubCache;
+        if (cachePlan && !args.dockerHub) throw new Error("the plan has a Docker Hub cache but no credential for it");
+        const cache = cachePlan && args.dockerHub ? new DockerHubCache(`${name}-dockerhub`, { prefix: cachePlan.prefix, credentials: args.dockerHub, tags }, parent) : undefined;
+        const account = cache ? aws.getCallerIdentityOutput({}, parent).accountId : undefined;
+        const identities = new NodeIdentities(`${name}-iam`, {
+            roles: [...args.bundles.keys()],
+            tags,
+            ...(cachePlan && account ? { ecrCache: { roles: cacheRoles(plan), scope: account.apply((id) => ({ region: plan.region, account: id, prefix: cachePlan.prefix })) } } : {}),
+        }, parent);
         const bundles = new BundleStore(`${name}-bundles`, {
             region: plan.region,
             vpcId: network.vpc.id,
@@ -103,7 +117,9 @@ export class MesosCluster extends pulumi.ComponentResource {
                 tags,
                 instanceProfile: identities.profiles.get(role)!.name,
                 bundleHost: bundles.host,
-                bootDependencies: [bundles.objects.get(role)!, ...bundles.ready, masterSet],
+                // The bundle, and what its first pulls need: the cache rule and the role's policy;
+                // and the master-set guard, so a changed master set stops before any instance.
+                bootDependencies: [bundles.objects.get(role)!, ...bundles.ready, ...identities.policies, ...(cache ? [cache.rule] : []), masterSet],
                 zoneId: dns.zone.zoneId,
             }, parent);
             for (const [nodeName, instance] of group.instances) instances.set(nodeName, instance);

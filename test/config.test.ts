@@ -16,7 +16,7 @@ describe("stack config validation", () => {
         expect(result.ok).toBe(true);
         if (!result.ok) return;
         expect(result.config.nodes.master).toMatchObject({ count: 3, instanceType: "m5.large", rootVolumeGiB: 50 });
-        expect(result.config.images.zookeeper).toMatch(/^zookeeper:/);
+        expect(result.config.images.zookeeper).toMatch(/^public\.ecr\.aws\/docker\/library\/zookeeper:/);
         expect(result.config.ami.owner).toBe("099720109477");
     });
 

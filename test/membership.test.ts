@@ -2,7 +2,8 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { validateConfig } from "../components/config/validate";
 import { planCluster } from "../components/plan/clusterPlan";
 import { renderAllUserData } from "../components/userdata/userData";
-import type { Evaluation, RegisteredResource } from "../scripts/offline/mockEngine";
+import { MOCK_ACCOUNT, type Evaluation, type RegisteredResource } from "../scripts/offline/mockEngine";
+import { ecrCacheStatements } from "../components/iam/policies";
 import { devRawConfig, devStackConfig, withPatch } from "./helpers/devConfig";
 import { byName, evaluateStack, ofType } from "./helpers/evaluate";
 
@@ -122,13 +123,17 @@ describe("names, discovery and bundles as AWS resources (dev stack under mocks)"
         expect(byName(dev, "cell-1-net-nat").inputs.privateIp).toBe("10.136.0.5");
     });
 
-    it("lets masters describe instances and nothing else; no other role may call AWS", () => {
+    it("lets masters describe instances, and the roles that pull through the Docker Hub cache read only it", () => {
         const policies = dev.resources.filter((r) => r.type === "aws:iam/rolePolicy:RolePolicy");
-        expect(policies.map((p) => p.name)).toEqual(["cell-1-iam-master"]);
+        // Quorum nodes and the border (VPN off) pull nothing through the cache: no policy at all.
+        expect(policies.map((p) => p.name)).toEqual(["cell-1-iam-master", "cell-1-iam-worker"]);
+        const cache = ecrCacheStatements({ region: "eu-west-1", account: MOCK_ACCOUNT, prefix: "cell-1-dockerhub" });
         expect(JSON.parse(policies[0].inputs.policy)).toEqual({
             Version: "2012-10-17",
-            Statement: [{ Effect: "Allow", Action: ["ec2:DescribeInstances"], Resource: "*" }],
+            Statement: [{ Effect: "Allow", Action: ["ec2:DescribeInstances"], Resource: "*" }, ...cache],
         });
+        expect(JSON.parse(policies[1].inputs.policy)).toEqual({ Version: "2012-10-17", Statement: cache });
+        expect(cache[1].Resource).toBe(`arn:aws:ecr:eu-west-1:${MOCK_ACCOUNT}:repository/cell-1-dockerhub/*`);
         expect(dev.resources.filter((r) => r.type.startsWith("aws:iam/rolePolicyAttachment") || r.type.startsWith("aws:iam/policy:"))).toEqual([]);
         for (const node of ofType(dev, INSTANCE)) {
             const role = node.inputs.tags.Role;

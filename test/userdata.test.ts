@@ -8,6 +8,7 @@ import { USER_DATA_LIMIT } from "../components/userdata/encode";
 import { shellQuote as shQuote } from "../components/text/shellQuote";
 import { unitWord, yamlScalar } from "../components/userdata/render";
 import { roleUnits } from "../components/catalog/services";
+import { pullReference } from "../components/registry/images";
 import { NodeUserData, renderAllUserData } from "../components/userdata/userData";
 import { isUnitFile, readNode, WrittenFile } from "./helpers/validators";
 import { devRawConfig, withPatch } from "./helpers/devConfig";
@@ -74,7 +75,8 @@ describe("each role boots into its services", () => {
     it("every unit runs one --rm host-network container named after itself, pinned, restarted, after docker", () => {
         const config = validateConfig(devRawConfig());
         if (!config.ok) throw new Error("dev config");
-        const images = Object.values(config.config.images) as string[];
+        const plan = planCluster(config.config);
+        const images = Object.values(config.config.images).map((image) => pullReference(image, plan.registry));
         for (const [node, data] of render(withPatch(devRawConfig(), { vpn: { enabled: true } }))) {
             for (const f of readNode(data).files.filter(isUnitFile)) {
                 const name = f.path.replace(/^.*\/(.*)\.service$/, "$1");
@@ -107,7 +109,7 @@ describe("masters", () => {
         expect(run).toMatch(
             /^\/usr\/local\/bin\/zk-static-ensemble --env \/etc\/mesos-cluster\/exhibitor --ip 10\.136\.64\.12 --conf-dir \/etc\/zookeeper\/conf --data-dir \/var\/lib\/zookeeper --cfg-data-dir \/data --ports 2181:2888:3888 -- \/usr\/bin\/docker run /,
         );
-        expect(run).toContain("-v /etc/zookeeper/conf/zoo.cfg:/conf/zoo.cfg:ro -v /var/lib/zookeeper:/data zookeeper:3.9.3");
+        expect(run).toContain("-v /etc/zookeeper/conf/zoo.cfg:/conf/zoo.cfg:ro -v /var/lib/zookeeper:/data public.ecr.aws/docker/library/zookeeper:3.9.3");
     });
 
     it("run mesos-master with the plan's quorum, zk, and the node's name and address", () => {
@@ -207,7 +209,7 @@ describe("quorum, workers, border", () => {
     it("Pritunl is rendered only when mesos-cluster:vpn.enabled is true", () => {
         expect(files("border-1").has("/etc/systemd/system/pritunl.service")).toBe(false);
         const vpn = render(withPatch(devRawConfig(), { vpn: { enabled: true } }));
-        expect(execStart(unit("border-1", "pritunl.service", vpn))).toContain(" jippi/pritunl:");
+        expect(execStart(unit("border-1", "pritunl.service", vpn))).toContain(" ${ECR_REGISTRY}/cell-1-dockerhub/jippi/pritunl:");
         expect(file("border-1", "/etc/mesos-cluster/units", vpn)).toContain("pritunl.service\n");
     });
 

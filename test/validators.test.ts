@@ -163,11 +163,13 @@ describe("shellcheck", () => {
                 "/usr/local/bin/cluster-status",
                 "/usr/local/bin/etcdctl",
                 "/usr/local/sbin/mesos-agent-image",
+                "/usr/local/sbin/mesos-cluster-registry",
                 "bundle",
                 "clusterstat.sh",
                 "cluster-status.sh",
                 "zk-static-ensemble.sh",
                 "mesos-agent-image.sh",
+                "mesos-cluster-registry.sh",
             ]),
         );
         const result = timed(`shellcheck, ${scripts.size} scripts`, () => shellcheck(scripts));

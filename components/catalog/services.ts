@@ -34,29 +34,38 @@ export interface Service {
     readonly roles: readonly Role[];
     /** Runs only when the named switch is on (`mesos-cluster:vpn.enabled`). */
     readonly optIn?: "vpn";
+    /** Images its unit pulls besides its own (the workers' agent image is built from two). */
+    readonly alsoPulls?: readonly ImageKey[];
     readonly listeners: readonly Listener[];
 }
 
 /**
  * Container images, pinned by tag; `mesos-cluster:images.<key>` overrides one.
  *
+ * Each comes from its project's own registry where the project publishes one outside Docker
+ * Hub (docs/roles.md, "Where each image comes from", names the source checked for each). The
+ * ones only Docker Hub has (mesosphere/*, jippi/pritunl) are written with their Docker Hub name
+ * and pulled through the cluster's ECR pull-through cache (components/registry/): no node pulls
+ * from Docker Hub anonymously.
+ *
  * Mesosphere stopped publishing mesos-master/mesos-slave, mesos-dns and marathon-lb images
  * around these versions; the tags below are ones seen published and in use, not guesses.
  */
 export const DEFAULT_IMAGES = {
-    zookeeper: "zookeeper:3.9.3",
+    // The Docker Official Image, as Docker publishes it on ECR Public too.
+    zookeeper: "public.ecr.aws/docker/library/zookeeper:3.9.3",
     etcd: "quay.io/coreos/etcd:v3.5.17",
-    mesosMaster: "mesosphere/mesos-master:1.7.0",
-    mesosAgent: "mesosphere/mesos-slave:1.7.0",
+    mesosMaster: "docker.io/mesosphere/mesos-master:1.7.0",
+    mesosAgent: "docker.io/mesosphere/mesos-slave:1.7.0",
     // Only its static docker CLI is used: copied into the workers' local agent image.
-    dockerCli: "docker:27.5.1-cli",
-    marathon: "mesosphere/marathon:v1.11.24",
-    mesosDns: "mesosphere/mesos-dns:v0.6.0",
-    marathonLb: "mesosphere/marathon-lb:v1.14.1",
-    prometheus: "prom/prometheus:v2.55.1",
-    nodeExporter: "prom/node-exporter:v1.8.2",
+    dockerCli: "public.ecr.aws/docker/library/docker:27.5.1-cli",
+    marathon: "docker.io/mesosphere/marathon:v1.11.24",
+    mesosDns: "docker.io/mesosphere/mesos-dns:v0.6.0",
+    marathonLb: "docker.io/mesosphere/marathon-lb:v1.14.1",
+    prometheus: "quay.io/prometheus/prometheus:v2.55.1",
+    nodeExporter: "quay.io/prometheus/node-exporter:v1.8.2",
     cadvisor: "gcr.io/cadvisor/cadvisor:v0.49.1",
-    pritunl: "jippi/pritunl:1.32.3697.80",
+    pritunl: "docker.io/jippi/pritunl:1.32.3697.80",
 } as const;
 
 export type ImageKey = keyof typeof DEFAULT_IMAGES;
@@ -156,6 +165,7 @@ export const SERVICES = {
         // Runs the local image mesos-agent-image builds at boot from `mesosAgent` + `dockerCli`.
         unit: "mesos-agent.service",
         image: "mesosAgent",
+        alsoPulls: ["dockerCli"],
         roles: ["worker"],
         listeners: [
             listen("mesosAgent", { worker: ["master"] }, "mesos-agent API"),
@@ -215,6 +225,13 @@ export function roleUnits(role: Role, options: { vpn: boolean }): string[] {
     return ["docker.service", ...units];
 }
 
+/** The image keys a node of `role` pulls at first boot: its units' images, catalog order. */
+export function roleImageKeys(role: Role, options: { vpn: boolean }): ImageKey[] {
+    return enabledServices(options)
+        .filter(([, service]) => service.roles.includes(role))
+        .flatMap(([, service]) => [...(service.image ? [service.image] : []), ...(service.alsoPulls ?? [])]);
+}
+
 /** The master units a replaced master must have active before any post-step touches it. */
 export const MASTER_CONTROL_UNITS = [
     SERVICES.zookeeper.unit,
@@ -242,6 +259,12 @@ export const PATHS = {
     dockerDaemon: "/etc/docker/daemon.json",
     /** Builds the workers' local agent image (the Mesos image plus a docker CLI inside it). */
     agentImageBuilder: "/usr/local/sbin/mesos-agent-image",
+    /** Writes registryEnv and the Docker credential-helper config from the instance identity. */
+    registrySetup: "/usr/local/sbin/mesos-cluster-registry",
+    /** ECR_REGISTRY=<account>.dkr.ecr.<region>.amazonaws.com: the node's own ECR registry. */
+    registryEnv: "/etc/mesos-cluster/registry.env",
+    /** Docker client config of root: credHelpers for the node's ECR registry (ecr-login). */
+    dockerConfigDir: "/root/.docker",
 } as const;
 
 /**

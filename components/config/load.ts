@@ -7,6 +7,13 @@ import { CONFIG_NAMESPACE, ConfigError, namespaceKeys, RawConfig, show, suggesti
 
 /** Secret config: validated for presence and shape here, never part of the plain plan. */
 export const SSH_PRIVATE_KEY = "sshPrivateKey";
+/** Docker Hub credentials for the ECR pull-through cache: `{ username, accessToken }`, a secret. */
+export const DOCKER_HUB = "dockerHub";
+
+export interface DockerHubCredentials {
+    readonly username: string;
+    readonly accessToken: string;
+}
 
 /**
  * Set by `npm run replace` for the `pulumi up --replace` it runs: the named nodes take the
@@ -20,6 +27,8 @@ const PRIVATE_KEY = /^-----BEGIN (OPENSSH|RSA|EC) PRIVATE KEY-----\r?\n[\s\S]+\r
 export interface LoadedConfig {
     readonly config: ClusterConfig;
     readonly sshPrivateKey: pulumi.Output<string>;
+    /** Set when mesos-cluster:dockerHub is: the pull-through cache's upstream credential. */
+    readonly dockerHub?: pulumi.Output<DockerHubCredentials>;
     /** Nodes named by MESOS_CLUSTER_REBUILD: they take the current AMI and user data. */
     readonly rebuild: ReadonlySet<string>;
     /** Dangerous but allowed values: `warning: <line>` each, on stderr or the engine's log. */
@@ -93,7 +102,7 @@ function rebuildErrors(value: string | undefined, config: ClusterConfig): { name
     return { names, errors };
 }
 
-export type CheckedConfig = Omit<LoadedConfig, "sshPrivateKey">;
+export type CheckedConfig = Omit<LoadedConfig, "sshPrivateKey" | "dockerHub">;
 
 /**
  * Validates the engine's config map without reading any secret: every problem at once as a
@@ -112,6 +121,13 @@ export function checkConfig(all: Readonly<Record<string, string>>, isSecret: (ke
     } else if (typeof privateKey !== "string" || !PRIVATE_KEY.test(privateKey)) {
         errors.push(`${privateKeyKey}: is not a PEM/OpenSSH private key (value hidden)`);
     }
+    const dockerHubKey = `${CONFIG_NAMESPACE}:${DOCKER_HUB}`;
+    const dockerHub = raw[DOCKER_HUB] as { accessToken?: unknown } | undefined;
+    if (dockerHub !== null && typeof dockerHub === "object" && dockerHub.accessToken !== undefined && !isSecret(dockerHubKey)) {
+        errors.push(
+            `${dockerHubKey}.accessToken: is set in clear text in the stack file (value hidden); remove it and set it as a secret: pulumi config set --secret --path ${dockerHubKey}.accessToken < TOKEN_FILE`,
+        );
+    }
     const validated = validateConfig(raw);
     if (!validated.ok) throw new ConfigError([...errors, ...validated.errors], validated.warnings);
     const rebuild = rebuildErrors(process.env[REBUILD_ENV], validated.config);
@@ -129,5 +145,10 @@ export function loadConfig(
     isSecret: (key: string) => boolean = engineIsSecret,
 ): LoadedConfig {
     const checked = checkConfig(all, isSecret);
-    return { ...checked, sshPrivateKey: new pulumi.Config(CONFIG_NAMESPACE).requireSecret(SSH_PRIVATE_KEY) };
+    const config = new pulumi.Config(CONFIG_NAMESPACE);
+    return {
+        ...checked,
+        sshPrivateKey: config.requireSecret(SSH_PRIVATE_KEY),
+        ...(checked.config.dockerHub ? { dockerHub: config.requireSecretObject<DockerHubCredentials>(DOCKER_HUB) } : {}),
+    };
 }

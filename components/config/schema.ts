@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { DEFAULT_IMAGES } from "../catalog/services";
+import { registryHostProblem } from "../registry/images";
 import { DEFAULTS } from "./defaults";
 
 // The shape of the stack config, with defaults. Only types and per-field formats live here;
@@ -19,7 +20,9 @@ const REGION = /^[a-z]{2}(-[a-z]+)+-\d$/;
 // ExecStart). A tag or digest is required: an unpinned image would change under a running
 // cluster on the next restart.
 const IMAGE_NAME = "[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*";
-const IMAGE_REGISTRY = "(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?(?:\\.[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)*(?::[0-9]+)?/)?";
+// Docker's rule: the first component is a registry host only when it has a dot or a port, or is
+// localhost; otherwise it is a Docker Hub namespace (`mesosphere/...`).
+const IMAGE_REGISTRY = "(?<registry>(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?(?:\\.[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)+(?::[0-9]+)?|[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?:[0-9]+|localhost)/)?";
 const IMAGE = new RegExp(
     `^${IMAGE_REGISTRY}${IMAGE_NAME}(?:/${IMAGE_NAME})*(?<tag>:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(?<digest>@sha256:[0-9a-f]{64})?$`,
 );
@@ -28,6 +31,9 @@ const IMAGE = new RegExp(
 function imageProblem(image: string): string | undefined {
     const match = IMAGE.exec(image);
     if (!match) return "is not an image reference like name:tag or name@sha256:<digest> (one word, no spaces or specifiers)";
+    const host = match.groups?.registry?.slice(0, -1);
+    const hostProblem = host === undefined ? undefined : registryHostProblem(host);
+    if (hostProblem) return `is refused: ${hostProblem}`;
     const { tag, digest } = match.groups ?? {};
     if (digest) return undefined;
     if (!tag) return "is not a pinned image reference like name:tag or name@sha256:<digest>: no tag means latest, which changes under a running cluster";
@@ -38,6 +44,8 @@ function imageProblem(image: string): string | undefined {
 // the blob decodes to a key of that type and a safe size, is checked in validate.ts.
 const SSH_PUBLIC_KEY = /^[a-z][a-z0-9.@-]{2,63} [A-Za-z0-9+/]+={0,3}( [A-Za-z0-9@._+-]{1,64})?$/;
 const UNIX_USER = /^[a-z_][a-z0-9_-]{0,31}$/;
+// A Docker ID: 4-30 lower-case letters and digits (Docker Hub's rule for usernames).
+const DOCKER_ID = /^[a-z0-9]{4,30}$/;
 
 /**
  * The most nodes any one role may ask for: what the largest subnet this stack accepts (/16)
@@ -115,6 +123,17 @@ export const clusterConfigSchema = z.strictObject({
         })
         .prefault({}),
     images: z.strictObject(imagesShape).prefault({}),
+    /**
+     * Docker Hub credentials for the cluster's ECR pull-through cache, a Pulumi secret as a
+     * whole (load.ts checks that and reads it as a secret Output; the plan keeps only whether it
+     * is set). Never echoed: shapeErrors hides the token's value.
+     */
+    dockerHub: z
+        .strictObject({
+            username: z.string().regex(DOCKER_ID, "is not a Docker ID (4-30 lower-case letters and digits)"),
+            accessToken: z.string().min(1, "must not be empty"),
+        })
+        .optional(),
     vpn: z.strictObject({ enabled: z.boolean().default(DEFAULTS.vpn.enabled) }).prefault({}),
 });
 

@@ -7,6 +7,8 @@ import { nodeFqdn, nodeName } from "../plan/names";
 import { ROLES } from "../catalog/roles";
 import { MESOS_DNS_DOMAIN } from "../catalog/dns";
 import { ClusterConfig, clusterConfigSchema } from "./schema";
+import { DEFAULT_IMAGES, ImageKey, roleImageKeys } from "../catalog/services";
+import { DOCKER_HUB_ANONYMOUS_PULLS_PER_HOUR, isDockerHubImage } from "../registry/images";
 
 /** The stack's project namespace: config keys are written `mesos-cluster:<key>`. */
 export const CONFIG_NAMESPACE = "mesos-cluster";
@@ -95,9 +97,18 @@ function unknownKeyError(path: readonly PropertyKey[], key: string): string {
     return `${full}: unknown key${near ? `; did you mean ${configKey([...path, near])}?` : `; known keys here: ${candidates.join(", ")}`}`;
 }
 
+/** Config values never echoed in a message: the Docker Hub credential (all but its username). */
+function isHidden(path: readonly PropertyKey[]): boolean {
+    return path[0] === "dockerHub" && path[1] !== "username";
+}
+
 function shapeErrors(raw: RawConfig, error: z.ZodError): string[] {
     return error.issues.flatMap((issue) => {
         const value = valueAt(raw, issue.path);
+        if (isHidden(issue.path) && issue.code !== "unrecognized_keys") {
+            const what = value === undefined ? "is required" : issue.code === "invalid_type" ? `is not a ${issue.expected} (value hidden)` : `(value hidden) ${issue.message}`;
+            return [`${configKey(issue.path)}: ${what}`];
+        }
         if (issue.code === "unrecognized_keys") return issue.keys.map((key) => unknownKeyError(issue.path, key));
         if (issue.code === "invalid_type" && issue.expected === "int") return [`${configKey(issue.path)}: ${show(value)} is not a whole number`];
         if (issue.code === "invalid_type") {
@@ -394,6 +405,44 @@ function publicKeyErrors(config: ClusterConfig): string[] {
     return [];
 }
 
+/** Image keys some node pulls at first boot (roles with nodes, opt-ins as configured). */
+function pulledImageKeys(config: ClusterConfig): Set<ImageKey> {
+    return new Set(ROLES.filter((role) => config.nodes[role].count > 0).flatMap((role) => roleImageKeys(role, { vpn: config.vpn.enabled })));
+}
+
+/** Pulled images on Docker Hub, split into the catalog's defaults and the operator's overrides. */
+function dockerHubImages(config: ClusterConfig): { defaults: ImageKey[]; overrides: ImageKey[] } {
+    const keys = [...pulledImageKeys(config)].filter((key) => isDockerHubImage(config.images[key]));
+    return {
+        defaults: keys.filter((key) => config.images[key] === DEFAULT_IMAGES[key]),
+        overrides: keys.filter((key) => config.images[key] !== DEFAULT_IMAGES[key]),
+    };
+}
+
+const DOCKER_HUB_LIMIT = `Docker Hub allows ${DOCKER_HUB_ANONYMOUS_PULLS_PER_HOUR} anonymous pulls per hour per IP address, and every private node pulls through the NAT gateway's one address`;
+
+/**
+ * The catalog's Docker-Hub-only images go through the ECR pull-through cache, which needs the
+ * operator's Docker Hub credential: without it those services cannot start in any useful time.
+ */
+function dockerHubErrors(config: ClusterConfig): string[] {
+    const { defaults } = dockerHubImages(config);
+    if (config.dockerHub || defaults.length === 0) return [];
+    const key = configKey(["dockerHub"]);
+    const images = defaults.map((k) => `images.${k} (${config.images[k]})`).join(", ");
+    return [
+        `${key}: is required: ${images} exist only on Docker Hub and are pulled through the cluster's ECR pull-through cache, which needs a Docker Hub username and access token (${DOCKER_HUB_LIMIT}, so no node pulls from it anonymously): pulumi config set --path ${key}.username NAME && pulumi config set --secret --path ${key}.accessToken < TOKEN_FILE; or override those images.<key> with a registry that serves them`,
+    ];
+}
+
+/** An override to Docker Hub without credentials is allowed, with the limit stated. */
+function dockerHubWarnings(config: ClusterConfig): string[] {
+    if (config.dockerHub) return [];
+    return dockerHubImages(config).overrides.map(
+        (k) => `${configKey(["images", k])}: ${show(config.images[k])} is on Docker Hub and ${configKey(["dockerHub"])} is not set, so every node that runs it pulls it anonymously: ${DOCKER_HUB_LIMIT}; set ${configKey(["dockerHub"])} to pull it through the cluster's ECR pull-through cache`,
+    );
+}
+
 const CIDR_KEYS: readonly NetworkCidrKey[] = ["vpcCidr", "publicSubnetCidr", "privateSubnetCidr"];
 
 export const RULES: readonly Rule[] = [
@@ -419,6 +468,11 @@ export const RULES: readonly Rule[] = [
     { needs: ["adminCidrs"], errors: adminCidrErrors, warnings: adminCidrWarnings },
     { needs: ["preferredLeader", "nodes.master.count"], errors: preferredLeaderErrors },
     { needs: ["sshPublicKey"], errors: publicKeyErrors },
+    {
+        needs: ["dockerHub", "images", "vpn.enabled", ...ROLES.map((role) => `nodes.${role}.count`)],
+        errors: dockerHubErrors,
+        warnings: dockerHubWarnings,
+    },
 ];
 
 /** Whether a shape error at `path` makes the value at `need` unusable (same, above or below). */

@@ -6,6 +6,7 @@ import { InfraIps, infraIps, roleIps, subnetOf } from "./ipPlan";
 import { nodeFqdn, nodeName } from "./names";
 import { ROLES, Role } from "../catalog/roles";
 import { mesosQuorum } from "./quorum";
+import { dockerHubCachePrefix, RegistryPlan } from "../registry/images";
 
 export interface PlannedNode {
     readonly name: string; // role-N
@@ -35,6 +36,8 @@ export interface ClusterPlan {
     readonly ami: ClusterConfig["ami"];
     /** Image reference per service, defaults overridden by `mesos-cluster:images`. */
     readonly images: ClusterConfig["images"];
+    /** Where images come from: the Docker Hub pull-through cache when credentials are set. */
+    readonly registry: RegistryPlan;
     /** Pritunl VPN on the border. */
     readonly vpn: boolean;
     /** Fixed addresses of the NAT gateway and the DNS forwarder. */
@@ -84,6 +87,8 @@ export function planCluster(config: ClusterConfig): ClusterPlan {
         preferredLeader: config.preferredLeader,
         ami: config.ami,
         images: config.images,
+        // Only whether a credential exists: the credential itself stays a secret Output.
+        registry: { region: config.region, ...(config.dockerHub ? { dockerHubCache: { prefix: dockerHubCachePrefix(config.clusterId) } } : {}) },
         vpn: config.vpn.enabled,
         infra: infraIps(parseCidr(config.network.publicSubnetCidr)!, parseCidr(config.network.privateSubnetCidr)!),
         nodes,

@@ -4,7 +4,8 @@ import * as path from "path";
 import type { Role } from "../catalog/roles";
 import type { ClusterPlan } from "../plan/clusterPlan";
 import { controlPlane, ControlPlane, roleValues } from "./roleValues";
-import { DISK_LIMITS, LOCAL_AGENT_IMAGE, PATHS, PORTS, roleUnits } from "../catalog/services";
+import { DISK_LIMITS, ImageKey, LOCAL_AGENT_IMAGE, PATHS, PORTS, roleUnits } from "../catalog/services";
+import { ECR_REGISTRY_REF, pullReference } from "../registry/images";
 
 /** templates/ at the project root; every role template and partial is read from here. */
 export const TEMPLATES_DIR = path.resolve(__dirname, "..", "..", "templates");
@@ -35,6 +36,16 @@ export function unitWord(value: unknown): string {
     return text;
 }
 
+/**
+ * An image reference in a unit: one plain word, optionally behind `${ECR_REGISTRY}/` (the node's
+ * own ECR registry, which systemd expands from the registry env file).
+ */
+export function unitImage(value: unknown): string {
+    const text = String(value);
+    const prefix = `${ECR_REGISTRY_REF}/`;
+    return text.startsWith(prefix) ? `${prefix}${unitWord(text.slice(prefix.length))}` : unitWord(text);
+}
+
 function writeFilesItem(filePath: string, content: string, mode: unknown): string {
     const permissions = typeof mode === "string" ? mode : "0644";
     return `  - path: ${yamlScalar(filePath)}\n    permissions: ${yamlScalar(permissions)}\n    content: ${yamlScalar(content)}`;
@@ -60,6 +71,7 @@ function createEnvironment(): typeof Handlebars {
     hbs.registerHelper("yaml", (value: unknown) => yamlScalar(value));
     hbs.registerHelper("json", (value: unknown) => JSON.stringify(value));
     hbs.registerHelper("word", (value: unknown) => unitWord(value));
+    hbs.registerHelper("image", (value: unknown) => unitImage(value));
     // {{#file "/path" mode="0755"}}content{{/file}}: one write_files item whose content is a
     // single quoted scalar, so nothing inside (unit, script, config) can break the YAML.
     hbs.registerHelper("file", function (this: unknown, filePath: unknown, options: Handlebars.HelperOptions) {
@@ -97,8 +109,11 @@ export interface RoleRenderContext {
     readonly cluster: { readonly id: string; readonly domain: string; readonly region: string };
     /** Only the control plane: a role's files must not change when a worker is added. */
     readonly plan: ControlPlane;
-    /** Image reference per service, defaults overridden by `mesos-cluster:images`. */
-    readonly images: ClusterPlan["images"];
+    /**
+     * The reference each service's unit pulls: `mesos-cluster:images` (defaults overridden), with
+     * Docker Hub images rewritten to go through the cluster's pull-through cache.
+     */
+    readonly images: Record<ImageKey, string>;
     /** docker.service then the role's units: enabled by the bundle, listed by clusterstat. */
     readonly units: readonly string[];
     readonly paths: typeof PATHS;
@@ -114,7 +129,7 @@ export function roleContext(plan: ClusterPlan, role: Role): RoleRenderContext {
     return {
         cluster: { id: plan.clusterId, domain: plan.domain, region: plan.region },
         plan: control,
-        images: plan.images,
+        images: Object.fromEntries(Object.entries(plan.images).map(([key, image]) => [key, pullReference(image, plan.registry)])) as Record<ImageKey, string>,
         units: roleUnits(role, { vpn: plan.vpn }),
         paths: PATHS,
         ports: PORTS,

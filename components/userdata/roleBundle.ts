@@ -47,6 +47,7 @@ function roleFiles(plan: ClusterPlan, role: Role): BundleFile[] {
         file(PATHS.dockerDaemon, dockerDaemonJson()),
         file(PATHS.units, context.units.map((unit) => `${unit}\n`).join("")),
         file(PATHS.clusterstat, staticFile("clusterstat.sh"), "0755"),
+        file(PATHS.registrySetup, staticFile("mesos-cluster-registry.sh"), "0755"),
     ];
     switch (role) {
         case "border":
@@ -116,6 +117,9 @@ function installScript(plan: ClusterPlan, role: Role, files: readonly BundleFile
     // Workers: the kernel command line for cgroup v1 takes effect at the one reboot cloud-init
     // makes at the end of first boot (power_state in the user data); the agent waits for it.
     if (role === "worker") lines.push("update-grub");
+    // Before any unit starts: the node's ECR registry (units expand ECR_REGISTRY) and Docker's
+    // credential helper for it, both from the instance identity; no registry secret anywhere.
+    lines.push(PATHS.registrySetup);
     // The package started Docker before its daemon.json existed: restart it to rotate logs.
     lines.push("systemctl daemon-reload", "systemctl restart docker.service", `systemctl enable --now ${units.join(" ")}`);
     if (role === "border") lines.push("systemctl try-reload-or-restart ssh.service");

@@ -132,6 +132,9 @@ function patchMonitor(): void {
 }
 
 /** Evaluates the program once under mocks (preview=false, so Outputs resolve). */
+/** The AWS account id the offline engine answers with. */
+export const MOCK_ACCOUNT = "123456789012";
+
 export async function evaluateProgram(options: EvaluateOptions): Promise<Evaluation> {
     patchMonitor();
     captured = [];
@@ -145,6 +148,8 @@ export async function evaluateProgram(options: EvaluateOptions): Promise<Evaluat
             }),
             call: (args) => {
                 if (args.token === "aws:ec2/getAmi:getAmi") return { id: "ami-0mock0ubuntu2404", imageId: "ami-0mock0ubuntu2404" };
+                // The account is only the engine's to know; offline, AWS's documentation account.
+                if (args.token === "aws:index/getCallerIdentity:getCallerIdentity") return { id: MOCK_ACCOUNT, accountId: MOCK_ACCOUNT, arn: `arn:aws:iam::${MOCK_ACCOUNT}:user/offline-plan`, userId: "offline-plan" };
                 return args.inputs;
             },
         },

@@ -5,6 +5,7 @@ import { decodeUserData } from "../../components/userdata/encode";
 import { evaluateStackFile, PROJECT_ROOT } from "./evaluateStack";
 import { Evaluation, isSecretValue, RegisteredResource } from "./mockEngine";
 import { stackFile } from "./stackConfig";
+import { PullRow, pullWarnings } from "../../components/registry/pulls";
 
 const INSTANCE = "aws:ec2/instance:Instance";
 const REMOTE_COMMAND = "command:remote:Command";
@@ -75,6 +76,8 @@ export interface PlanReport {
     readonly exhibitorStaticEnsemble: string;
     readonly resources: { type: string; name: string }[];
     readonly commands: PlanCommand[];
+    /** First-boot image pulls per egress address and registry (the program's imagePulls). */
+    readonly pulls: PullRow[];
 }
 
 export function nodeFromInstance(resource: RegisteredResource): PlanNode & { userDataText: string } {
@@ -142,6 +145,7 @@ export function buildReport(evaluation: Evaluation): PlanReport {
         exhibitorStaticEnsemble: evaluation.outputs.exhibitorStaticEnsemble as string,
         resources: evaluation.resources.map((r) => ({ type: r.type, name: r.name })),
         commands: commandsFromEvaluation(evaluation).map(({ create: _create, ...command }) => command),
+        pulls: (evaluation.outputs.imagePulls ?? []) as PullRow[],
     };
 }
 
@@ -176,6 +180,20 @@ function postStepLines(commands: readonly PlanCommand[]): string[] {
     ];
 }
 
+function pullLines(pulls: readonly PullRow[]): string[] {
+    if (pulls.length === 0) return [];
+    const rows = [
+        ["EGRESS", "VIA", "REGISTRY", "PULLS", "LIMIT/H/ADDRESS"],
+        ...pulls.map((p) => [p.natAddress, p.via, p.registry, String(p.pulls), p.limitPerHour === undefined ? "-" : String(p.limitPerHour)]),
+    ];
+    return [
+        "",
+        "First-boot image pulls, per address the nodes leave through:",
+        ...table(rows).split("\n").map((line) => `  ${line}`),
+        ...pullWarnings(pulls).map((line) => `  warning: ${line}`),
+    ];
+}
+
 export function formatReport(report: PlanReport, source: string, outputs: Record<string, unknown>): string {
     const masters = report.nodes.filter((n) => n.role === "master").length;
     const byType = new Map<string, number>();
@@ -197,6 +215,7 @@ export function formatReport(report: PlanReport, source: string, outputs: Record
         `Resources: ${report.resources.length}`,
         ...[...byType].sort(([a], [b]) => a.localeCompare(b)).map(([type, count]) => `  ${String(count).padStart(4)}  ${type}`),
         ...postStepLines(report.commands),
+        ...pullLines(report.pulls),
     ].join("\n");
 }
 
@@ -270,6 +289,8 @@ export async function main(argv: string[]): Promise<number> {
     const { evaluation } = evaluated;
 
     const report = buildReport(evaluation);
+    // Registries asked for more than they allow one address: the first boot would crawl.
+    for (const line of pullWarnings(report.pulls)) console.error(`warning: ${line}`);
     if (outDir !== undefined) {
         const written = writeOut(outDir, evaluation);
         console.error(`wrote ${written.length} files under ${outDir}`);

@@ -5,8 +5,10 @@ import { parseDocument } from "yaml";
 /**
  * Reads a `Pulumi.<stack>.yaml` file into the engine's config map: `namespace:key` keys, string
  * values, objects and arrays as JSON (as the CLI hands them to the program). Encrypted values
- * (`secure: ...`) cannot be read without the stack's secrets provider; they and a missing SSH
- * private key become placeholders, marked secret, which is enough to plan.
+ * (`secure: ...`, also nested, as `pulumi config set --secret --path` writes them) cannot be read
+ * without the stack's secrets provider; they, a missing SSH private key and a missing Docker Hub
+ * access token next to a given username become placeholders, marked secret, which is enough to
+ * plan.
  */
 export interface StackConfig {
     readonly file: string;
@@ -66,6 +68,24 @@ function configMap(file: string): Record<string, unknown> {
     return root.config;
 }
 
+export const ACCESS_TOKEN_PLACEHOLDER = "offline-plan-placeholder";
+
+const isSecure = (value: unknown): boolean => isMapping(value) && "secure" in value;
+
+/** `value` with every nested `{ secure: ... }` replaced by a placeholder; whether it had any. */
+function withoutNestedSecrets(value: unknown): { value: unknown; secret: boolean } {
+    if (isSecure(value)) return { value: "offline-plan-placeholder", secret: true };
+    if (Array.isArray(value)) {
+        const items = value.map(withoutNestedSecrets);
+        return { value: items.map((i) => i.value), secret: items.some((i) => i.secret) };
+    }
+    if (isMapping(value)) {
+        const entries = Object.entries(value).map(([k, v]) => [k, withoutNestedSecrets(v)] as const);
+        return { value: Object.fromEntries(entries.map(([k, v]) => [k, v.value])), secret: entries.some(([, v]) => v.secret) };
+    }
+    return { value, secret: false };
+}
+
 export function readStackConfig(file: string, project = "mesos-cluster"): StackConfig {
     const raw = configMap(file);
     const config: Record<string, string> = {};
@@ -80,7 +100,20 @@ export function readStackConfig(file: string, project = "mesos-cluster"): StackC
             placeholders.push(fullKey);
             continue;
         }
-        config[fullKey] = typeof value === "string" ? value : JSON.stringify(value);
+        const nested = withoutNestedSecrets(value);
+        if (nested.secret) {
+            secretKeys.push(fullKey);
+            placeholders.push(fullKey);
+        }
+        config[fullKey] = typeof nested.value === "string" ? nested.value : JSON.stringify(nested.value);
+    }
+    // A Docker Hub username without its token: the token is the operator's secret to add.
+    const dockerHub = `${project}:dockerHub`;
+    const hub = raw[dockerHub] ?? raw.dockerHub;
+    if (isMapping(hub) && hub.accessToken === undefined) {
+        config[dockerHub] = JSON.stringify({ ...hub, accessToken: ACCESS_TOKEN_PLACEHOLDER });
+        if (!secretKeys.includes(dockerHub)) secretKeys.push(dockerHub);
+        if (!placeholders.includes(dockerHub)) placeholders.push(dockerHub);
     }
     const privateKey = `${project}:sshPrivateKey`;
     if (!(privateKey in config)) {

@@ -4,13 +4,15 @@ import { devStackConfig } from "./devConfig";
 
 /**
  * Evaluates index.ts afresh under mocks (a new module graph each time, so config re-reads):
- * the dev stack with `config` keys laid over it; `ids` plays `pulumi up --replace`.
+ * the dev stack with `config` keys laid over it (`omit` ones removed); `ids` plays `pulumi up --replace`.
  */
-export async function evaluateStack(options: { config?: Record<string, string>; ids?: Record<string, string> } = {}): Promise<Evaluation> {
+export async function evaluateStack(options: { config?: Record<string, string>; ids?: Record<string, string>; omit?: readonly string[] } = {}): Promise<Evaluation> {
     const stack = devStackConfig();
     vi.resetModules();
+    const config = { ...stack.config, ...options.config };
+    for (const key of options.omit ?? []) delete config[key];
     return evaluateProgram({
-        config: { ...stack.config, ...options.config },
+        config,
         secretKeys: stack.secretKeys,
         ids: options.ids,
         load: () => import("../../index.js") as Promise<Record<string, unknown>>,
