@@ -93,8 +93,8 @@ describe("post-step commands of the dev stack", () => {
     });
 
     it("purges, on every node, the master IPs other than its own", () => {
-        expect(named("cell-1-arp-purge-worker-1").inputs.create).toContain("bash -s -- '10.136.64.11' '10.136.64.12' '10.136.64.13' <<");
-        expect(named("cell-1-arp-purge-master-2").inputs.create).toContain("bash -s -- '10.136.64.11' '10.136.64.13' <<");
+        expect(named("cell-1-arp-purge-worker-1").inputs.create).toContain("bash -s -- '10.136.64.11' '10.136.128.11' '10.136.192.11' <<");
+        expect(named("cell-1-arp-purge-master-2").inputs.create).toContain("bash -s -- '10.136.64.11' '10.136.192.11' <<");
     });
 
     it("replacing master-1 changes the triggers of exactly the post-step commands and nothing else", async () => {
