@@ -66,6 +66,7 @@ interface SchemaDef {
     readonly type: string;
     readonly innerType?: z.ZodType;
     readonly shape?: Record<string, z.ZodType>;
+    readonly element?: z.ZodType;
 }
 
 /** The keys the schema knows at `path` (through defaults and optionals), for suggestions. */
@@ -76,7 +77,11 @@ function knownKeysAt(path: readonly PropertyKey[]): string[] {
         while (def?.innerType) def = def.innerType._zod.def as SchemaDef;
         return def;
     };
-    for (const part of path) schema = unwrap(schema)?.shape?.[String(part)];
+    for (const part of path) {
+        const def = unwrap(schema);
+        // An index steps into a list's element (network.zones[1]).
+        schema = typeof part === "number" ? def?.element : def?.shape?.[String(part)];
+    }
     return Object.keys(unwrap(schema)?.shape ?? {});
 }
 
@@ -257,8 +262,8 @@ function zoneNameErrors(config: ClusterConfig): string[] {
 }
 
 const SPREAD_GROUPS = {
-    master: { nodes: "masters", quorum: "the masters' quorum (Mesos replicated log, ZooKeeper)" },
-    quorum: { nodes: "quorum nodes", quorum: "the etcd quorum" },
+    master: { node: "master", nodes: "masters", quorum: "the masters' quorum (Mesos replicated log, ZooKeeper)" },
+    quorum: { node: "quorum node", nodes: "quorum nodes", quorum: "the etcd quorum" },
 } as const;
 
 /**
@@ -274,7 +279,7 @@ function spreadErrors(config: ClusterConfig): string[] {
         const count = config.nodes[role].count;
         // An even or out-of-range count is its own rule's to refuse.
         if (count < 1 || count > MAX_ODD_GROUP || count % 2 === 0 || survivesZoneLoss(count, z)) return [];
-        const { nodes, quorum } = SPREAD_GROUPS[role];
+        const { node, nodes, quorum } = SPREAD_GROUPS[role];
         const most = Math.ceil(count / z);
         const need = Math.floor(count / 2) + 1;
         const moreZones = Array.from({ length: MAX_ZONES - z }, (_, i) => z + 1 + i).find((zz) => survivesZoneLoss(count, zz));
@@ -285,9 +290,11 @@ function spreadErrors(config: ClusterConfig): string[] {
             ...(!moreZones && !moreNodes ? [`list 3 zones and use 3 ${nodes}`] : []),
             "list one zone for a dev or test cluster",
         ];
-        return [
-            `${configKey(["network", "zones"])}: ${z} zones put ${most} of ${count} ${nodes} in ${zones[0].name} (node N in zone (N-1) mod ${z}); losing that zone leaves ${count - most}, short of ${quorum} of ${need}: ${fixes.join(", or ")}`,
-        ];
+        const what =
+            count === 1
+                ? `${z} zones, but 1 ${node} sits in one of them (${zones[0].name}): losing that zone loses it, and ${quorum} with it`
+                : `${z} zones put ${most} of ${count} ${nodes} in ${zones[0].name} (node N in zone (N-1) mod ${z}); losing that zone leaves ${count - most}, short of ${quorum} of ${need}`;
+        return [`${configKey(["network", "zones"])}: ${what}: ${fixes.join(", or ")}`];
     });
 }
 
@@ -323,7 +330,8 @@ function oddGroupErrors(config: ClusterConfig, role: "quorum" | "master"): strin
  */
 function ipErrors(config: ClusterConfig): string[] {
     const zones = parsedZones(config);
-    if (!zones) return [];
+    // Overlapping subnets would make every planned address a clash: that is their rule's to say.
+    if (!zones || subnetOverlapErrors(config).length > 0) return [];
     const z = zones.length;
     const errors: string[] = [];
     const owners = new Map<string, string>(); // ip -> node name, to name both sides of a clash
