@@ -53,7 +53,12 @@ export class MesosCluster extends pulumi.ComponentResource {
         const parent = { parent: this };
         const tags = { Cluster: plan.clusterId, ManagedBy: "pulumi:mesos-cluster" };
 
-        const network = new ClusterNetwork(`${name}-net`, { ...plan.network, natGatewayIp: plan.infra.natGateway, tags }, parent);
+        const network = new ClusterNetwork(`${name}-net`, {
+            vpcCidr: plan.network.vpcCidr,
+            zones: plan.network.zones,
+            natGateways: plan.infra.natGateways,
+            tags,
+        }, parent);
         const security = new ClusterSecurityGroups(`${name}-sg`, {
             vpcId: network.vpc.id,
             adminCidrs: plan.adminCidrs,
@@ -94,8 +99,8 @@ export class MesosCluster extends pulumi.ComponentResource {
             domain: plan.domain,
             mesosDomain: MESOS_DNS_DOMAIN,
             masterIps: nodesOfRole(plan, "master").map((node) => node.privateIp),
-            forwarderSubnetId: network.privateSubnet.id,
-            forwarderIps: plan.infra.dnsForwarder,
+            // Each address in the private subnet of its zone: two zones when the stack has them.
+            forwarderAddresses: plan.infra.dnsForwarder.map(({ zone, ip }) => ({ subnetId: network.subnet(zone, "private").id, ip })),
             forwarderSecurityGroupId: security.dnsForwarder.id,
             tags,
         }, parent);
@@ -109,7 +114,8 @@ export class MesosCluster extends pulumi.ComponentResource {
                 role,
                 nodes: nodesOfRole(plan, role),
                 userData: args.userData,
-                subnetId: role === "border" ? network.publicSubnet.id : network.privateSubnet.id,
+                // Each node in the subnet of the zone the plan placed it in.
+                subnetId: (node) => network.subnet(node.availabilityZone, node.subnet).id,
                 securityGroupId: security.groups[role].id,
                 keyName: keyPair.keyName,
                 ami,

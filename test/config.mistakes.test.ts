@@ -8,7 +8,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { checkConfig, loadConfig } from "../components/config/load";
 import { ConfigError, validateConfig } from "../components/config/validate";
 import { readStackConfig } from "../scripts/offline/stackConfig";
-import { devRawConfig, devStackConfig, withPatch } from "./helpers/devConfig";
+import { devRawConfig, devStackConfig, singleZoneRawConfig, withPatch } from "./helpers/devConfig";
 import { FIVE_MISTAKES_ERRORS, FIVE_MISTAKES_YAML } from "./helpers/mistakes";
 
 // Every class of config mistake, each with the exact line that refuses it. validateConfig and
@@ -253,6 +253,12 @@ describe("unsafe values", () => {
 });
 
 describe("absurd sizes", () => {
+    // One zone: the capacities are one subnet's (config.zones.test.ts has the same over zones).
+    const single = singleZoneRawConfig();
+    const errorsOf = (patch: Record<string, unknown>) => {
+        const r = validateConfig(withPatch(single, patch));
+        return r.ok ? [] : r.errors;
+    };
     const table: [string, Record<string, unknown>, string[]][] = [
         ["a billion workers", { nodes: { worker: { count: 1e9 } } }, ["mesos-cluster:nodes.worker.count: 1000000000 is more than 65536, more nodes than the largest subnet allowed (/16) holds"]],
         [

@@ -28,14 +28,15 @@ describe("user data depends only on the node and the control plane", () => {
             expect(four.userData.get(name)!.text, name).toBe(data.text);
         }
         for (const [role, bundle] of three.bundles) expect(four.bundles.get(role)!.script, role).toBe(bundle.script);
-        // The new worker differs from worker-3 only in what is its own.
+        // The new worker differs from worker-3 only in what is its own (worker-4 is the second
+        // worker of eu-west-1a, after worker-1: offset 100+2 of its private subnet).
         const diff = (a: string, b: string) => a.split("\n").filter((line, i) => line !== b.split("\n")[i]);
         expect(diff(four.userData.get("worker-4")!.text, four.userData.get("worker-3")!.text).join("\n")).toBe(
             [
                 "# worker-4 of cell-1: only what is this node's own, plus its role's bundle by",
                 'hostname: "worker-4"',
                 'fqdn: "worker-4.cell-1.dc-1.demo.lan"',
-                '    content: "NODE_NAME=worker-4\\nNODE_FQDN=worker-4.cell-1.dc-1.demo.lan\\nNODE_IP=10.136.64.104\\nNODE_ROLE=worker\\n"',
+                '    content: "NODE_NAME=worker-4\\nNODE_FQDN=worker-4.cell-1.dc-1.demo.lan\\nNODE_IP=10.136.64.102\\nNODE_ROLE=worker\\n"',
             ].join("\n"),
         );
     });
@@ -101,7 +102,7 @@ describe("names, discovery and bundles as AWS resources (dev stack under mocks)"
         expect(new Set(ofType(dev, RECORD).map((r) => r.inputs.zoneId))).toEqual(new Set(["ZCELL1DNSZONE"]));
         const records = ofType(dev, RECORD).map((r) => [r.inputs.name, r.inputs.type, r.inputs.records]);
         expect(records).toContainEqual(["master-1.cell-1.dc-1.demo.lan", "A", ["10.136.64.11"]]);
-        expect(records).toContainEqual(["worker-3.cell-1.dc-1.demo.lan", "A", ["10.136.64.103"]]);
+        expect(records).toContainEqual(["worker-3.cell-1.dc-1.demo.lan", "A", ["10.136.192.101"]]);
         expect(records.length).toBe(ofType(dev, INSTANCE).length);
         expect(byName(dev, "cell-1-dns-dhcp").inputs).toMatchObject({ domainName: "cell-1.dc-1.demo.lan", domainNameServers: ["AmazonProvidedDNS"] });
         const associations = dev.resources.filter((r) => r.type === "aws:ec2/vpcDhcpOptionsAssociation:VpcDhcpOptionsAssociation");
@@ -114,13 +115,19 @@ describe("names, discovery and bundles as AWS resources (dev stack under mocks)"
             ruleType: "FORWARD",
             targetIps: [
                 { ip: "10.136.64.11", port: 53 },
-                { ip: "10.136.64.12", port: 53 },
-                { ip: "10.136.64.13", port: 53 },
+                { ip: "10.136.128.11", port: 53 },
+                { ip: "10.136.192.11", port: 53 },
             ],
         });
         const forwarder = byName(dev, "cell-1-dns-forwarder");
-        expect(forwarder.inputs.ipAddresses.map((a: { ip: string }) => a.ip)).toEqual(["10.136.64.5", "10.136.64.6"]);
+        // Over two zones: offset 5 of the first two zones' private subnets, each in its own subnet.
+        expect(forwarder.inputs.ipAddresses).toEqual([
+            { ip: "10.136.64.5", subnetId: byName(dev, "cell-1-net-private").id },
+            { ip: "10.136.128.5", subnetId: byName(dev, "cell-1-net-private-eu-west-1b").id },
+        ]);
         expect(byName(dev, "cell-1-net-nat").inputs.privateIp).toBe("10.136.0.5");
+        expect(byName(dev, "cell-1-net-nat-eu-west-1b").inputs.privateIp).toBe("10.136.1.5");
+        expect(byName(dev, "cell-1-net-nat-eu-west-1c").inputs.privateIp).toBe("10.136.2.5");
     });
 
     it("lets masters describe instances, and the roles that pull through the Docker Hub cache read only it", () => {
@@ -150,7 +157,10 @@ describe("names, discovery and bundles as AWS resources (dev stack under mocks)"
         });
         const endpoint = byName(dev, "cell-1-bundles-s3-endpoint");
         expect(endpoint.inputs).toMatchObject({ serviceName: "com.amazonaws.eu-west-1.s3", vpcEndpointType: "Gateway" });
-        expect(endpoint.inputs.routeTableIds).toHaveLength(2);
+        // Every route table: the public one and each zone's private one.
+        expect([...endpoint.inputs.routeTableIds].sort()).toEqual(
+            ["cell-1-net-public-rt", "cell-1-net-private-rt", "cell-1-net-private-rt-eu-west-1b", "cell-1-net-private-rt-eu-west-1c"].map((n) => byName(dev, n).id).sort(),
+        );
         const policy = JSON.parse(byName(dev, "cell-1-bundles-policy").inputs.policy);
         expect(policy.Statement[0]).toMatchObject({ Effect: "Allow", Action: ["s3:GetObject"], Condition: { StringEquals: { "aws:SourceVpce": endpoint.id } } });
         expect(policy.Statement[0].Resource[0]).toMatch(/\/bundles\/\*$/);

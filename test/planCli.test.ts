@@ -61,15 +61,19 @@ describe("npm run plan", () => {
         expect(json.stdout.length).toBeGreaterThan(65_536);
         const report = JSON.parse(json.stdout);
         expect(report.mesosQuorum).toBe(2);
-        expect(report.exhibitorStaticEnsemble).toBe("1:10.136.64.11,2:10.136.64.12,3:10.136.64.13");
+        expect(report.exhibitorStaticEnsemble).toBe("1:10.136.128.11,2:10.136.192.11,3:10.136.64.11");
         expect(report.nodes).toHaveLength(7 + WORKERS);
         expect(report.nodes.find((n: { name: string }) => n.name === "master-1")).toMatchObject({
             role: "master",
             fqdn: "master-1.cell-1.dc-1.demo.lan",
             privateIp: "10.136.64.11",
+            availabilityZone: "eu-west-1a",
+            subnetCidr: "10.136.64.0/18",
             instanceType: "m5.large",
             userDataGzip: expect.any(Boolean),
         });
+        expect(report.nodes.find((n: { name: string }) => n.name === "master-2")).toMatchObject({ privateIp: "10.136.128.11", availabilityZone: "eu-west-1b", subnetCidr: "10.136.128.0/18" });
+        expect(report.nodes.find((n: { name: string }) => n.name === "border-1")).toMatchObject({ privateIp: "10.136.0.11", availabilityZone: "eu-west-1a", subnetCidr: "10.136.0.0/24" });
         for (const node of report.nodes) {
             expect(node.userDataBytes).toBeGreaterThan(0);
             expect(node.userDataBytes).toBeLessThanOrEqual(16384);
@@ -93,8 +97,9 @@ describe("npm run plan", () => {
     it("prints a readable table by default; a smaller plan into the same --out leaves only its own files", () => {
         const table = plan("--out", outDir);
         expect(table.code, table.stderr).toBe(0);
-        expect(table.stdout).toMatch(/^NAME\s+ROLE\s+FQDN\s+PRIVATE IP\s+TYPE\s+USER DATA$/m);
-        expect(table.stdout).toMatch(/^master-1\s+master\s+master-1\.cell-1\.dc-1\.demo\.lan\s+10\.136\.64\.11\s+m5\.large/m);
+        expect(table.stdout).toMatch(/^NAME\s+ROLE\s+FQDN\s+ZONE\s+PRIVATE IP\s+TYPE\s+USER DATA$/m);
+        expect(table.stdout).toMatch(/^master-1\s+master\s+master-1\.cell-1\.dc-1\.demo\.lan\s+eu-west-1a\s+10\.136\.64\.11\s+m5\.large/m);
+        expect(table.stdout).toMatch(/^master-3\s+master\s+master-3\.cell-1\.dc-1\.demo\.lan\s+eu-west-1c\s+10\.136\.192\.11\s+m5\.large/m);
         expect(table.stdout).toContain("Mesos quorum:              2 of 3 masters");
         expect(yamlFiles().sort()).toEqual(["border-1", "master-1", "master-2", "master-3", "quorum-1", "quorum-2", "quorum-3", "worker-1", "worker-2", "worker-3"].map((n) => `${n}.yaml`));
     });

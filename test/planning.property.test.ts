@@ -8,7 +8,7 @@ import { DEFAULT_OFFSETS, plannedIp, roleIps } from "../components/plan/ipPlan";
 import { ROLES } from "../components/catalog/roles";
 import { nodeFqdn, nodeName, parseNodeName } from "../components/plan/names";
 import { failureTolerance, mesosQuorum } from "../components/plan/quorum";
-import { devRawConfig, withPatch } from "./helpers/devConfig";
+import { devRawConfig, singleZoneRawConfig, withPatch } from "./helpers/devConfig";
 
 const ipv4 = fc.tuple(fc.nat(255), fc.nat(255), fc.nat(255), fc.nat(255)).map((b) => b.join("."));
 const role = fc.constantFrom(...ROLES);
@@ -149,14 +149,19 @@ describe("fixed-IP plan", () => {
     });
 
     it("every valid stack plans unique addresses, one node per count, and the DC/OS ensemble of its masters", () => {
-        const dev = devRawConfig();
+        // The dev stack in three zones (where 1 master or quorum node is refused: it cannot
+        // survive its zone) and in one zone (every odd count).
+        const spreadable = fc.integer({ min: 1, max: 4 }).map((i) => 2 * i + 1);
+        const cases = fc.oneof(
+            fc.record({ base: fc.constant(devRawConfig()), masters: spreadable, quorum: spreadable }),
+            fc.record({ base: fc.constant(singleZoneRawConfig()), masters: oddGroup, quorum: oddGroup }),
+        );
         fc.assert(
             fc.property(
-                oddGroup,
-                oddGroup,
+                cases,
                 fc.integer({ min: 0, max: 60 }),
-                (masters, quorum, workers) => {
-                    const result = validateConfig(withPatch(dev, { nodes: { master: { count: masters }, quorum: { count: quorum }, worker: { count: workers } } }));
+                ({ base, masters, quorum }, workers) => {
+                    const result = validateConfig(withPatch(base, { nodes: { master: { count: masters }, quorum: { count: quorum }, worker: { count: workers } } }));
                     expect(result.ok).toBe(true);
                     if (!result.ok) return;
                     const plan = planCluster(result.config);

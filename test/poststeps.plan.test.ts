@@ -8,10 +8,9 @@ import { planCluster } from "../components/plan/clusterPlan";
 import { SCRIPT_DELIMITER, SCRIPTS_DIR } from "../components/poststeps/commandSpec";
 import { planPostSteps } from "../components/poststeps/sequence";
 import { shellQuote } from "../components/text/shellQuote";
-import { devRawConfig } from "./helpers/devConfig";
+import { devRawConfig, singleZoneRawConfig } from "./helpers/devConfig";
 
-function planOf(overrides: Record<string, unknown> = {}) {
-    const raw = devRawConfig();
+function planOf(overrides: Record<string, unknown> = {}, raw = devRawConfig()) {
     const validated = validateConfig({ ...raw, ...overrides });
     if (!validated.ok) throw new Error(validated.errors.join("\n"));
     return planCluster(validated.config);
@@ -25,7 +24,8 @@ const fiveMasters = () =>
             master: { count: 5, instanceType: "m5.large", ips: ["10.136.64.9", "10.136.64.10", "10.136.64.11", "10.136.64.12", "10.136.64.100"] },
             worker: { count: 2, instanceType: "m5.xlarge" },
         },
-    });
+        // One subnet: five addresses that sort differently as strings and as numbers.
+    }, singleZoneRawConfig());
 
 describe("post-step planning (pure)", () => {
     it("plans a 5-master stack: ensemble sorted as strings, 4 rounds of 5 step-downs, then verify", () => {

@@ -6,17 +6,19 @@ const INSTANCE = "aws:ec2/instance:Instance";
 const SG = "aws:ec2/securityGroup:SecurityGroup";
 const INGRESS = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule";
 
-const EXPECTED_IPS: Record<string, string> = {
-    "border-1": "10.136.0.11",
-    "master-1": "10.136.64.11",
-    "master-2": "10.136.64.12",
-    "master-3": "10.136.64.13",
-    "quorum-1": "10.136.64.21",
-    "quorum-2": "10.136.64.22",
-    "quorum-3": "10.136.64.23",
-    "worker-1": "10.136.64.101",
-    "worker-2": "10.136.64.102",
-    "worker-3": "10.136.64.103",
+// The dev stack over three zones: node N of a role in zone (N-1) mod 3, at offset + its rank
+// in that zone of the zone's subnet (written out, not computed with the code under test).
+const EXPECTED: Record<string, { ip: string; subnet: string }> = {
+    "border-1": { ip: "10.136.0.11", subnet: "cell-1-net-public" },
+    "master-1": { ip: "10.136.64.11", subnet: "cell-1-net-private" },
+    "master-2": { ip: "10.136.128.11", subnet: "cell-1-net-private-eu-west-1b" },
+    "master-3": { ip: "10.136.192.11", subnet: "cell-1-net-private-eu-west-1c" },
+    "quorum-1": { ip: "10.136.64.21", subnet: "cell-1-net-private" },
+    "quorum-2": { ip: "10.136.128.21", subnet: "cell-1-net-private-eu-west-1b" },
+    "quorum-3": { ip: "10.136.192.21", subnet: "cell-1-net-private-eu-west-1c" },
+    "worker-1": { ip: "10.136.64.101", subnet: "cell-1-net-private" },
+    "worker-2": { ip: "10.136.128.101", subnet: "cell-1-net-private-eu-west-1b" },
+    "worker-3": { ip: "10.136.192.101", subnet: "cell-1-net-private-eu-west-1c" },
 };
 
 let dev: Evaluation;
@@ -35,12 +37,12 @@ describe("the dev stack's resource graph under mocks", () => {
         const counts = (type: string) => ofType(dev, type).length;
         expect(counts(INSTANCE)).toBe(10);
         expect(counts("aws:ec2/vpc:Vpc")).toBe(1);
-        expect(counts("aws:ec2/subnet:Subnet")).toBe(2);
+        expect(counts("aws:ec2/subnet:Subnet")).toBe(6); // a public and a private one per zone
         expect(counts("aws:ec2/internetGateway:InternetGateway")).toBe(1);
-        expect(counts("aws:ec2/natGateway:NatGateway")).toBe(1);
-        expect(counts("aws:ec2/routeTable:RouteTable")).toBe(2);
-        expect(counts("aws:ec2/routeTableAssociation:RouteTableAssociation")).toBe(2);
-        expect(counts("aws:ec2/eip:Eip")).toBe(2); // NAT and border
+        expect(counts("aws:ec2/natGateway:NatGateway")).toBe(3); // one per zone
+        expect(counts("aws:ec2/routeTable:RouteTable")).toBe(4); // the public one, a private one per zone
+        expect(counts("aws:ec2/routeTableAssociation:RouteTableAssociation")).toBe(6);
+        expect(counts("aws:ec2/eip:Eip")).toBe(4); // three NATs and the border
         expect(counts(SG)).toBe(5); // one per role and the DNS forwarder's
         expect(counts("aws:ec2/keyPair:KeyPair")).toBe(1);
     });
@@ -50,14 +52,13 @@ describe("the dev stack's resource graph under mocks", () => {
         expect(new Set(dev.resources.map((r) => r.urn)).size).toBe(dev.resources.length);
     });
 
-    it("gives each instance its planned IP, subnet and role security group", () => {
-        const publicSubnet = byName(dev, "cell-1-net-public");
-        const privateSubnet = byName(dev, "cell-1-net-private");
-        for (const [name, ip] of Object.entries(EXPECTED_IPS)) {
+    it("gives each instance its planned IP, its zone's subnet and its role security group", () => {
+        expect(ofType(dev, INSTANCE).map((i) => i.inputs.tags.Name).sort()).toEqual(Object.keys(EXPECTED).sort());
+        for (const [name, { ip, subnet }] of Object.entries(EXPECTED)) {
             const node = instance(name);
             const role = name.split("-")[0];
             expect(node.inputs.privateIp, name).toBe(ip);
-            expect(node.inputs.subnetId, name).toBe(role === "border" ? publicSubnet.id : privateSubnet.id);
+            expect(node.inputs.subnetId, name).toBe(byName(dev, subnet).id);
             expect(node.inputs.vpcSecurityGroupIds, name).toEqual([byName(dev, `cell-1-sg-${role}`).id]);
             expect(node.inputs.tags, name).toMatchObject({ Name: name, Role: role, Cluster: "cell-1" });
         }
@@ -82,7 +83,11 @@ describe("the dev stack's resource graph under mocks", () => {
         const subnets = ofType(dev, "aws:ec2/subnet:Subnet");
         expect(subnets.map((s) => [s.name, s.inputs.mapPublicIpOnLaunch]).sort()).toEqual([
             ["cell-1-net-private", false],
+            ["cell-1-net-private-eu-west-1b", false],
+            ["cell-1-net-private-eu-west-1c", false],
             ["cell-1-net-public", false],
+            ["cell-1-net-public-eu-west-1b", false],
+            ["cell-1-net-public-eu-west-1c", false],
         ]);
         expect(ofType(dev, INSTANCE).map((i) => i.inputs.associatePublicIpAddress).filter((v) => v !== undefined && v !== false)).toEqual([]);
     });
@@ -113,7 +118,8 @@ describe("the dev stack's resource graph under mocks", () => {
         const { outputs } = dev;
         expect(outputs.borderPublicIp).toBe("198.51.100.10");
         expect(outputs.mesosQuorum).toBe(2);
-        expect(outputs.exhibitorStaticEnsemble).toBe("1:10.136.64.11,2:10.136.64.12,3:10.136.64.13");
+        // Sorted as strings: "10.136.128.11" < "10.136.192.11" < "10.136.64.11".
+        expect(outputs.exhibitorStaticEnsemble).toBe("1:10.136.128.11,2:10.136.192.11,3:10.136.64.11");
         expect(outputs.mesosUrl).toBe("http://master-1.cell-1.dc-1.demo.lan:5050");
         expect(outputs.marathonUrl).toBe("http://master-1.cell-1.dc-1.demo.lan:8080");
         expect(outputs.sshCommand).toBe("ssh -J ubuntu@198.51.100.10 ubuntu@10.136.64.11");

@@ -24,11 +24,17 @@ import { TEMPLATES_DIR } from "../components/userdata/render";
 import { renderAllUserData } from "../components/userdata/userData";
 import { isSecretValue, MOCK_ACCOUNT, type Evaluation } from "../scripts/offline/mockEngine";
 import { readStackConfig } from "../scripts/offline/stackConfig";
-import { devRawConfig, devStackConfig, withPatch } from "./helpers/devConfig";
+import { devRawConfig, devStackConfig, singleZoneRawConfig, withPatch } from "./helpers/devConfig";
 import { byName, evaluateStack, ofType } from "./helpers/evaluate";
 
 const plan = (patch: Record<string, unknown> = {}) => {
     const result = validateConfig(withPatch(devRawConfig(), patch));
+    if (!result.ok) throw new Error(result.errors.join("\n"));
+    return planCluster(result.config);
+};
+/** One zone, one NAT gateway: every private node's pulls leave through one address. */
+const oneZone = (patch: Record<string, unknown> = {}) => {
+    const result = validateConfig(withPatch(singleZoneRawConfig(), patch));
     if (!result.ok) throw new Error(result.errors.join("\n"));
     return planCluster(result.config);
 };
@@ -143,14 +149,23 @@ describe("the catalog's images", () => {
 
 describe("first-boot pulls", () => {
     it("counts the dev stack per egress address and registry: nothing from Docker Hub", () => {
-        const rows = firstBootPulls(plan());
+        // Three zones: each zone's nodes leave through their own zone's NAT gateway.
+        const zones = firstBootPulls(plan());
+        expect(new Set(zones.map((r) => r.natAddress))).toEqual(new Set(["10.136.0.11", "10.136.0.5", "10.136.1.5", "10.136.2.5"]));
+        expect(zones.filter((r) => r.natAddress === "10.136.1.5").map((r) => [r.registry, r.pulls])).toEqual([
+            ["quay.io", 5],
+            ["public.ecr.aws", 2],
+            ["<account>.dkr.ecr.eu-west-1.amazonaws.com", 5],
+            ["gcr.io", 2],
+        ]);
+        const rows = firstBootPulls(oneZone());
         const ecr = "<account>.dkr.ecr.eu-west-1.amazonaws.com";
         expect(rows).toEqual([
             { natAddress: "10.136.0.11", via: "border-1", registry: "quay.io", pulls: 1 },
-            { natAddress: "10.136.0.5", via: "nat-gateway", registry: "quay.io", pulls: 15 },
-            { natAddress: "10.136.0.5", via: "nat-gateway", registry: "public.ecr.aws", pulls: 6 },
-            { natAddress: "10.136.0.5", via: "nat-gateway", registry: ecr, pulls: 15 },
-            { natAddress: "10.136.0.5", via: "nat-gateway", registry: "gcr.io", pulls: 6 },
+            { natAddress: "10.136.0.5", via: "nat-gateway eu-west-1a", registry: "quay.io", pulls: 15 },
+            { natAddress: "10.136.0.5", via: "nat-gateway eu-west-1a", registry: "public.ecr.aws", pulls: 6 },
+            { natAddress: "10.136.0.5", via: "nat-gateway eu-west-1a", registry: ecr, pulls: 15 },
+            { natAddress: "10.136.0.5", via: "nat-gateway eu-west-1a", registry: "gcr.io", pulls: 6 },
         ]);
         expect(pullWarnings(rows)).toEqual([]);
     });
@@ -161,20 +176,20 @@ describe("first-boot pulls", () => {
     });
 
     it("scales with the workers (500) and warns when anonymous Docker Hub would be asked for more than 10 an hour", () => {
-        const big = firstBootPulls(plan({ nodes: { worker: { count: 500 } } }));
+        const big = firstBootPulls(oneZone({ nodes: { worker: { count: 500 } } }));
         expect(big.find((r) => r.registry.includes("dkr.ecr"))?.pulls).toBe(3 * 3 + 500 * 2);
         expect(big.find((r) => r.registry === "public.ecr.aws")?.pulls).toBe(503);
         expect(pullWarnings(big)).toEqual([]);
         // Without credentials, an override on Docker Hub is pulled anonymously by every worker.
         const elsewhere = Object.fromEntries(["mesosMaster", "mesosAgent", "marathon", "mesosDns"].map((k) => [k, `registry.example.com/mirror/${k.toLowerCase()}:1`]));
-        const raw = withoutDockerHub({ nodes: { worker: { count: 20 } }, images: { ...elsewhere, marathonLb: "docker.io/mesosphere/marathon-lb:v1.14.2" } });
-        const checked = validateConfig(raw);
+        const { dockerHub: _hub, ...raw } = withPatch(singleZoneRawConfig(), { nodes: { worker: { count: 20 } }, images: { ...elsewhere, marathonLb: "docker.io/mesosphere/marathon-lb:v1.14.2" } });
+        const checked = validateConfig(raw as RawConfig);
         if (!checked.ok) throw new Error(checked.errors.join("\n"));
         const hub = firstBootPulls(planCluster(checked.config));
         const row = hub.find((r) => r.registry === DOCKER_HUB)!;
-        expect(row).toEqual({ natAddress: "10.136.0.5", via: "nat-gateway", registry: DOCKER_HUB, pulls: 20, limitPerHour: 10 });
+        expect(row).toEqual({ natAddress: "10.136.0.5", via: "nat-gateway eu-west-1a", registry: DOCKER_HUB, pulls: 20, limitPerHour: 10 });
         expect(pullWarnings(hub)).toEqual([
-            expect.stringMatching(new RegExp(`^first boot pulls ${row.pulls} images from docker.io through 10.136.0.5 \\(nat-gateway\\), more than the 10 per hour`)),
+            expect.stringMatching(new RegExp(`^first boot pulls ${row.pulls} images from docker.io through 10.136.0.5 \\(nat-gateway eu-west-1a\\), more than the 10 per hour`)),
         ]);
     });
 

@@ -6,7 +6,7 @@ import { parse } from "yaml";
 import { validateConfig } from "../components/config/validate";
 import { planCluster } from "../components/plan/clusterPlan";
 import { renderAllUserData } from "../components/userdata/userData";
-import { devRawConfig, withPatch } from "./helpers/devConfig";
+import { singleZoneRawConfig, withPatch } from "./helpers/devConfig";
 import { run } from "./helpers/postSteps";
 import { leaderWorld, lines, nodeFile, scratch, script, shims, snapshot } from "./helpers/standIns";
 
@@ -19,8 +19,9 @@ import { leaderWorld, lines, nodeFile, scratch, script, shims, snapshot } from "
 vi.setConfig({ maxConcurrency: 32 });
 
 describe("seed 001: each master's Exhibitor env file is the string-sorted ensemble", () => {
-    // Numeric (and node) order .9 < .10 < .100; string order "…10" < "…100" < "…9".
-    const raw = withPatch(devRawConfig(), { nodes: { master: { count: 3, ips: ["10.136.64.9", "10.136.64.10", "10.136.64.100"] } } });
+    // Numeric (and node) order .9 < .10 < .100; string order "…10" < "…100" < "…9". One
+    // subnet, so that three addresses differ only in their last byte.
+    const raw = withPatch(singleZoneRawConfig(), { nodes: { master: { count: 3, ips: ["10.136.64.9", "10.136.64.10", "10.136.64.100"] } } });
     const validated = validateConfig(raw);
     if (!validated.ok) throw new Error(validated.errors.join("\n"));
     const rendered = renderAllUserData(planCluster(validated.config));

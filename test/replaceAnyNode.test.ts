@@ -173,7 +173,7 @@ describe("the master set under mocks", () => {
         expect(guard.inputs).toMatchObject({ name: "/mesos-cluster/cell-1/master-set", type: "String" });
         // The SDK always marks a parameter's value secret; unwrap it.
         const value = isSecretValue(guard.inputs.value) ? guard.inputs.value.value : guard.inputs.value;
-        expect(value).toBe("1:10.136.64.11,2:10.136.64.12,3:10.136.64.13");
+        expect(value).toBe("1:10.136.128.11,2:10.136.192.11,3:10.136.64.11");
         expect(guard.protect).toBe(true);
         expect(guard.replaceOnChanges).toEqual(["value"]);
         for (const instance of ofType(dev, "aws:ec2/instance:Instance")) expect(instance.dependsOn, instance.name).toContain(guard.urn);

@@ -100,21 +100,21 @@ describe("masters", () => {
     it("write the Exhibitor env file at the documented path: exactly the two lines of the plan", () => {
         const content = file("master-2", "/etc/mesos-cluster/exhibitor");
         expect(content).toBe(`EXHIBITOR_BACKEND=STATIC\nEXHIBITOR_STATICENSEMBLE=${devPlan.exhibitorStaticEnsemble}\n`);
-        expect(content).toBe("EXHIBITOR_BACKEND=STATIC\nEXHIBITOR_STATICENSEMBLE=1:10.136.64.11,2:10.136.64.12,3:10.136.64.13\n");
+        expect(content).toBe("EXHIBITOR_BACKEND=STATIC\nEXHIBITOR_STATICENSEMBLE=1:10.136.128.11,2:10.136.192.11,3:10.136.64.11\n");
         expect(files("master-2").get("/usr/local/bin/zk-static-ensemble")?.permissions).toBe("0755");
     });
 
     it("start ZooKeeper through the launcher with the node's own IP, then the official image", () => {
         const run = execStart(unit("master-2", "zookeeper.service"));
         expect(run).toMatch(
-            /^\/usr\/local\/bin\/zk-static-ensemble --env \/etc\/mesos-cluster\/exhibitor --ip 10\.136\.64\.12 --conf-dir \/etc\/zookeeper\/conf --data-dir \/var\/lib\/zookeeper --cfg-data-dir \/data --ports 2181:2888:3888 -- \/usr\/bin\/docker run /,
+            /^\/usr\/local\/bin\/zk-static-ensemble --env \/etc\/mesos-cluster\/exhibitor --ip 10\.136\.128\.11 --conf-dir \/etc\/zookeeper\/conf --data-dir \/var\/lib\/zookeeper --cfg-data-dir \/data --ports 2181:2888:3888 -- \/usr\/bin\/docker run /,
         );
         expect(run).toContain("-v /etc/zookeeper/conf/zoo.cfg:/conf/zoo.cfg:ro -v /var/lib/zookeeper:/data public.ecr.aws/docker/library/zookeeper:3.9.3");
     });
 
     it("run mesos-master with the plan's quorum, zk, and the node's name and address", () => {
         const run = execStart(unit("master-3", "mesos-master.service"));
-        for (const flag of [`--quorum=${devPlan.mesosQuorum}`, `--zk=${devPlan.mesosZk}`, "--hostname=master-3.cell-1.dc-1.demo.lan", "--ip=10.136.64.13", "--advertise_ip=10.136.64.13", "--work_dir=/var/lib/mesos", "--cluster=cell-1"]) {
+        for (const flag of [`--quorum=${devPlan.mesosQuorum}`, `--zk=${devPlan.mesosZk}`, "--hostname=master-3.cell-1.dc-1.demo.lan", "--ip=10.136.192.11", "--advertise_ip=10.136.192.11", "--work_dir=/var/lib/mesos", "--cluster=cell-1"]) {
             expect(run).toContain(` ${flag}`);
         }
         expect(devPlan.mesosQuorum).toBe(2);
@@ -128,7 +128,7 @@ describe("masters", () => {
     it("configure mesos-dns with the plan's zk, the masters and the cluster domain, listening on the node's IP", () => {
         const config = JSON.parse(file("master-1", "/etc/mesos-dns/config.json"));
         // Mesos-DNS serves its own domain; the node domain is the private zone's.
-        expect(config).toMatchObject({ zk: devPlan.mesosZk, domain: "mesos", listener: "10.136.64.11", resolvers: ["169.254.169.253"], masters: ["10.136.64.11:5050", "10.136.64.12:5050", "10.136.64.13:5050"] });
+        expect(config).toMatchObject({ zk: devPlan.mesosZk, domain: "mesos", listener: "10.136.64.11", resolvers: ["169.254.169.253"], masters: ["10.136.64.11:5050", "10.136.128.11:5050", "10.136.192.11:5050"] });
     });
 
     it("discover node-exporter on every node and cadvisor on masters and workers through EC2, by the cluster's tags", () => {
@@ -158,7 +158,7 @@ describe("masters", () => {
 
     it("carry cluster-status and the list of masters it asks", () => {
         expect(files("master-1").get("/usr/local/bin/cluster-status")?.permissions).toBe("0755");
-        expect(file("master-1", "/etc/mesos-cluster/masters")).toBe("master-1 10.136.64.11\nmaster-2 10.136.64.12\nmaster-3 10.136.64.13\n");
+        expect(file("master-1", "/etc/mesos-cluster/masters")).toBe("master-1 10.136.64.11\nmaster-2 10.136.128.11\nmaster-3 10.136.192.11\n");
         expect(file("master-1", "/usr/local/bin/cluster-status")).toMatch(/curl -sI --max-time "\$timeout" "http:\/\/\$ip:5050\/redirect"/);
         expect(files("worker-1").has("/usr/local/bin/cluster-status")).toBe(false);
     });
@@ -173,12 +173,12 @@ describe("quorum, workers, border", () => {
         expect(run).toContain(" --env-file /etc/mesos-cluster/etcd.env ");
         expect(run).not.toContain("--initial-cluster ");
         expect(file("quorum-2", "/etc/mesos-cluster/etcd.env")).toBe(
-            "ETCD_INITIAL_CLUSTER=quorum-1=http://10.136.64.21:2380,quorum-2=http://10.136.64.22:2380,quorum-3=http://10.136.64.23:2380\nETCD_INITIAL_CLUSTER_STATE=new\n",
+            "ETCD_INITIAL_CLUSTER=quorum-1=http://10.136.64.21:2380,quorum-2=http://10.136.128.21:2380,quorum-3=http://10.136.192.21:2380\nETCD_INITIAL_CLUSTER_STATE=new\n",
         );
         // Bounded disk: compaction and a backend quota.
         expect(run).toContain(" --auto-compaction-mode periodic --auto-compaction-retention 1h --quota-backend-bytes 2147483648");
-        expect(run).toContain(" --listen-peer-urls http://10.136.64.22:2380 ");
-        expect(run).toContain(" --advertise-client-urls http://10.136.64.22:2379 ");
+        expect(run).toContain(" --listen-peer-urls http://10.136.128.21:2380 ");
+        expect(run).toContain(" --advertise-client-urls http://10.136.128.21:2379 ");
     });
 
     it("quorum nodes run etcd and no ZooKeeper: nothing was the platform ensemble's client", () => {
@@ -190,14 +190,14 @@ describe("quorum, workers, border", () => {
 
     it("workers run mesos-agent against the plan's zk with both containerizers and the docker socket", () => {
         const run = execStart(unit("worker-2", "mesos-agent.service"));
-        for (const flag of [`--master=${devPlan.mesosZk}`, "--containerizers=docker,mesos", "--hostname=worker-2.cell-1.dc-1.demo.lan", "--ip=10.136.64.102"]) {
+        for (const flag of [`--master=${devPlan.mesosZk}`, "--containerizers=docker,mesos", "--hostname=worker-2.cell-1.dc-1.demo.lan", "--ip=10.136.128.101"]) {
             expect(run).toContain(` ${flag}`);
         }
         expect(run).toContain("-v /var/run/docker.sock:/var/run/docker.sock");
     });
 
     it("workers run marathon-lb against every master's marathon", () => {
-        expect(execStart(unit("worker-1", "marathon-lb.service"))).toMatch(/ --marathon http:\/\/10\.136\.64\.11:8080 http:\/\/10\.136\.64\.12:8080 http:\/\/10\.136\.64\.13:8080$/);
+        expect(execStart(unit("worker-1", "marathon-lb.service"))).toMatch(/ --marathon http:\/\/10\.136\.64\.11:8080 http:\/\/10\.136\.128\.11:8080 http:\/\/10\.136\.192\.11:8080$/);
     });
 
     it("the border hardens sshd as the jump host", () => {

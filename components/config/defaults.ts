@@ -6,6 +6,8 @@ export const DEFAULTS = {
         vpcCidr: "10.136.0.0/16",
         publicSubnetCidr: "10.136.0.0/24",
         privateSubnetCidr: "10.136.64.0/18",
+        // A NAT gateway per zone: losing one zone leaves the others their egress.
+        natGateways: "perZone",
     },
     nodes: {
         border: { count: 1, instanceType: "t3.small", rootVolumeGiB: 20 },

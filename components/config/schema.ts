@@ -47,6 +47,11 @@ const UNIX_USER = /^[a-z_][a-z0-9_-]{0,31}$/;
 // A Docker ID: 4-30 lower-case letters and digits (Docker Hub's rule for usernames).
 const DOCKER_ID = /^[a-z0-9]{4,30}$/;
 
+/** The most zones `network.zones` may list: no AWS region has more (us-east-1 has 6). */
+export const MAX_ZONES = 6;
+export const NAT_GATEWAY_MODES = ["perZone", "single"] as const;
+export type NatGatewayMode = (typeof NAT_GATEWAY_MODES)[number];
+
 /**
  * The most nodes any one role may ask for: what the largest subnet this stack accepts (/16)
  * holds. Bounding the count here, before any rule or plan allocates per node, keeps an absurd
@@ -94,9 +99,26 @@ export const clusterConfigSchema = z.strictObject({
     network: z
         .strictObject({
             vpcCidr: z.string().default(DEFAULTS.network.vpcCidr),
-            publicSubnetCidr: z.string().default(DEFAULTS.network.publicSubnetCidr),
-            privateSubnetCidr: z.string().default(DEFAULTS.network.privateSubnetCidr),
+            // Zones, each with its own pair of subnets; nodes go round-robin over them. Without
+            // the list, the single-zone keys below describe one zone (defaults: one zone).
+            zones: z
+                .array(
+                    z.strictObject({
+                        name: z.string().regex(AZ, "is not an availability zone like eu-west-1a"),
+                        publicSubnetCidr: z.string(),
+                        privateSubnetCidr: z.string(),
+                    }),
+                )
+                .min(1, "must list at least one zone")
+                .max(MAX_ZONES, `lists more than ${MAX_ZONES} zones, more than any AWS region has`)
+                .optional(),
+            // The single-zone shape; refused beside `zones` (validate.ts), defaults in zones.ts.
+            publicSubnetCidr: z.string().optional(),
+            privateSubnetCidr: z.string().optional(),
             availabilityZone: z.string().regex(AZ, "is not an availability zone like eu-west-1a").optional(),
+            natGateways: z
+                .enum(NAT_GATEWAY_MODES, { error: `must be "perZone" (a NAT gateway in each zone) or "single" (one, in the first zone)` })
+                .default(DEFAULTS.network.natGateways),
         })
         .prefault({}),
     nodes: z

@@ -2,13 +2,14 @@ import { closest, distance } from "fastest-levenshtein";
 import * as sshpk from "sshpk";
 import { z } from "zod";
 import { cidrContainsCidr, cidrContainsIp, cidrsOverlap, Cidr, isAwsReserved, isIpv4, parseCidr } from "../plan/ipv4";
-import { DEFAULT_OFFSETS, infraIps, MAX_ODD_GROUP, roleIps, subnetOf } from "../plan/ipPlan";
+import { DEFAULT_OFFSETS, infraIps, MAX_ODD_GROUP, placeRole, subnetOf, ZoneSubnets } from "../plan/ipPlan";
+import { configZones, nodesInZone, SINGLE_ZONE_KEYS, survivesZoneLoss, ZoneSpec } from "../plan/zones";
 import { nodeFqdn, nodeName } from "../plan/names";
 import { ROLES } from "../catalog/roles";
 import { MESOS_DNS_DOMAIN } from "../catalog/dns";
-import { ClusterConfig, clusterConfigSchema } from "./schema";
 import { DEFAULT_IMAGES, ImageKey, roleImageKeys } from "../catalog/services";
 import { DOCKER_HUB_ANONYMOUS_PULLS_PER_HOUR, isDockerHubImage } from "../registry/images";
+import { ClusterConfig, clusterConfigSchema, MAX_ZONES } from "./schema";
 
 /** The stack's project namespace: config keys are written `mesos-cluster:<key>`. */
 export const CONFIG_NAMESPACE = "mesos-cluster";
@@ -67,6 +68,7 @@ interface SchemaDef {
     readonly type: string;
     readonly innerType?: z.ZodType;
     readonly shape?: Record<string, z.ZodType>;
+    readonly element?: z.ZodType;
 }
 
 /** The keys the schema knows at `path` (through defaults and optionals), for suggestions. */
@@ -77,7 +79,11 @@ function knownKeysAt(path: readonly PropertyKey[]): string[] {
         while (def?.innerType) def = def.innerType._zod.def as SchemaDef;
         return def;
     };
-    for (const part of path) schema = unwrap(schema)?.shape?.[String(part)];
+    for (const part of path) {
+        const def = unwrap(schema);
+        // An index steps into a list's element (network.zones[1]).
+        schema = typeof part === "number" ? def?.element : def?.shape?.[String(part)];
+    }
     return Object.keys(unwrap(schema)?.shape ?? {});
 }
 
@@ -158,7 +164,6 @@ function domainErrors(config: ClusterConfig): string[] {
     return [];
 }
 
-type NetworkCidrKey = "vpcCidr" | "publicSubnetCidr" | "privateSubnetCidr";
 const MIN_PREFIX = 16; // AWS: VPCs and subnets from /16 to /28
 const MAX_PREFIX = 28;
 
@@ -170,28 +175,150 @@ function cidrProblem(text: string): string | undefined {
 }
 
 /** The CIDR if it is usable; undefined otherwise (its own rule reports why). */
-function networkCidr(config: ClusterConfig, key: NetworkCidrKey): Cidr | undefined {
-    return cidrProblem(config.network[key]) ? undefined : parseCidr(config.network[key]);
+function usableCidr(text: string): Cidr | undefined {
+    return cidrProblem(text) ? undefined : parseCidr(text);
 }
 
-function subnetInVpc(config: ClusterConfig, key: "publicSubnetCidr" | "privateSubnetCidr"): string[] {
-    const vpc = networkCidr(config, "vpcCidr");
-    const subnet = networkCidr(config, key);
-    if (!vpc || !subnet || cidrContainsCidr(vpc, subnet)) return [];
-    return [`${configKey(["network", key])}: ${show(subnet.text)} is outside vpcCidr ${vpc.text}`];
+/** A key as the other keys' messages name it: `publicSubnetCidr`, `zones[1].privateSubnetCidr`. */
+function networkLabel(path: readonly PropertyKey[]): string {
+    return configKey(path).slice(`${CONFIG_NAMESPACE}:network.`.length);
 }
 
-function subnetsOverlap(config: ClusterConfig): string[] {
-    const pub = networkCidr(config, "publicSubnetCidr");
-    const priv = networkCidr(config, "privateSubnetCidr");
-    if (!pub || !priv || !cidrsOverlap(pub, priv)) return [];
-    return [`${configKey(["network", "privateSubnetCidr"])}: ${show(priv.text)} overlaps publicSubnetCidr ${pub.text}`];
+type SubnetKind = "public" | "private";
+const SUBNET_FIELD = { public: "publicSubnetCidr", private: "privateSubnetCidr" } as const;
+
+interface CheckedSubnet {
+    readonly zone: ZoneSpec;
+    readonly kind: SubnetKind;
+    readonly path: readonly PropertyKey[];
+    readonly text: string;
 }
 
-function zoneErrors(config: ClusterConfig): string[] {
-    const az = config.network.availabilityZone;
-    if (!az || az.startsWith(config.region)) return [];
-    return [`${configKey(["network", "availabilityZone"])}: ${show(az)} is not in region ${config.region}`];
+function zoneSubnetList(config: ClusterConfig): CheckedSubnet[] {
+    return configZones(config.network, config.region).flatMap((zone) =>
+        (["public", "private"] as const).map((kind) => ({ zone, kind, path: zone.keys[SUBNET_FIELD[kind]], text: zone[SUBNET_FIELD[kind]] })),
+    );
+}
+
+/** Every zone's subnets parsed, or undefined when one is not usable (its own rule says why). */
+function parsedZones(config: ClusterConfig): (ZoneSubnets & { spec: ZoneSpec })[] | undefined {
+    const zones = configZones(config.network, config.region).map((spec) => ({
+        spec,
+        name: spec.name,
+        public: usableCidr(spec.publicSubnetCidr),
+        private: usableCidr(spec.privateSubnetCidr),
+    }));
+    if (zones.some((zone) => !zone.public || !zone.private)) return undefined;
+    return zones as (ZoneSubnets & { spec: ZoneSpec })[];
+}
+
+function subnetFormatErrors(config: ClusterConfig): string[] {
+    return zoneSubnetList(config).flatMap((subnet) => {
+        const problem = cidrProblem(subnet.text);
+        return problem ? [`${configKey(subnet.path)}: ${problem}`] : [];
+    });
+}
+
+/** The single-zone keys and `network.zones` are two shapes of one thing: one at a time. */
+function mixedShapeErrors(config: ClusterConfig): string[] {
+    if (!config.network.zones) return [];
+    return SINGLE_ZONE_KEYS.filter((key) => config.network[key] !== undefined).map((key) => {
+        const instead = key === "availabilityZone" ? "name" : key;
+        return `${configKey(["network", key])}: describes a single zone, but network.zones is set too; give each zone's ${instead} in network.zones (e.g. zones[0].${instead}) and remove this key`;
+    });
+}
+
+function subnetsInVpc(config: ClusterConfig): string[] {
+    const vpc = usableCidr(config.network.vpcCidr);
+    if (!vpc) return [];
+    return zoneSubnetList(config).flatMap((subnet) => {
+        const cidr = usableCidr(subnet.text);
+        if (!cidr || cidrContainsCidr(vpc, cidr)) return [];
+        return [`${configKey(subnet.path)}: ${show(cidr.text)} is outside vpcCidr ${vpc.text}`];
+    });
+}
+
+/** No two subnets of any zones may share an address; each is named against the first it hits. */
+function subnetOverlapErrors(config: ClusterConfig): string[] {
+    const seen: { cidr: Cidr; path: readonly PropertyKey[] }[] = [];
+    const errors: string[] = [];
+    for (const subnet of zoneSubnetList(config)) {
+        const cidr = usableCidr(subnet.text);
+        if (!cidr) continue;
+        const hit = seen.find((other) => cidrsOverlap(other.cidr, cidr));
+        if (hit) errors.push(`${configKey(subnet.path)}: ${show(cidr.text)} overlaps ${networkLabel(hit.path)} ${hit.cidr.text}`);
+        else seen.push({ cidr, path: subnet.path });
+    }
+    return errors;
+}
+
+/** Each zone once, each in the stack's region. */
+function zoneNameErrors(config: ClusterConfig): string[] {
+    const errors: string[] = [];
+    const first = new Map<string, readonly PropertyKey[]>();
+    for (const zone of configZones(config.network, config.region)) {
+        // The single-zone default (<region>a) is in the region by construction.
+        if (zone.name.slice(0, -1) !== config.region) {
+            errors.push(`${configKey(zone.keys.name)}: ${show(zone.name)} is not in region ${config.region}`);
+            continue;
+        }
+        const earlier = first.get(zone.name);
+        if (earlier) {
+            errors.push(`${configKey(zone.keys.name)}: ${show(zone.name)} is listed already as ${networkLabel(earlier)}; nodes spread over distinct zones only, so list each zone once`);
+            continue;
+        }
+        first.set(zone.name, zone.keys.name);
+    }
+    return errors;
+}
+
+const SPREAD_GROUPS = {
+    master: { node: "master", nodes: "masters", quorum: "the masters' quorum (Mesos replicated log, ZooKeeper)" },
+    quorum: { node: "quorum node", nodes: "quorum nodes", quorum: "the etcd quorum" },
+} as const;
+
+/**
+ * Spread over two or more zones, the masters and the quorum nodes must each survive the loss of
+ * the zone that holds most of them: count - ceil(count/Z) >= floor(count/2) + 1. (With one zone
+ * nothing survives its loss: allowed, with a warning, for dev and test stacks.)
+ */
+function spreadErrors(config: ClusterConfig): string[] {
+    const zones = configZones(config.network, config.region);
+    const z = zones.length;
+    if (z < 2) return [];
+    return (["master", "quorum"] as const).flatMap((role) => {
+        const count = config.nodes[role].count;
+        // An even or out-of-range count is its own rule's to refuse.
+        if (count < 1 || count > MAX_ODD_GROUP || count % 2 === 0 || survivesZoneLoss(count, z)) return [];
+        const { node, nodes, quorum } = SPREAD_GROUPS[role];
+        const most = Math.ceil(count / z);
+        const need = Math.floor(count / 2) + 1;
+        const moreZones = Array.from({ length: MAX_ZONES - z }, (_, i) => z + 1 + i).find((zz) => survivesZoneLoss(count, zz));
+        const moreNodes = Array.from({ length: MAX_ODD_GROUP }, (_, i) => i + 1).find((n) => n > count && n % 2 === 1 && survivesZoneLoss(n, z));
+        const fixes = [
+            ...(moreZones ? [`list ${moreZones} zones`] : []),
+            ...(moreNodes ? [`use ${moreNodes} ${nodes} (nodes.${role}.count: ${moreNodes})`] : []),
+            ...(!moreZones && !moreNodes ? [`list 3 zones and use 3 ${nodes}`] : []),
+            "list one zone for a dev or test cluster",
+        ];
+        const what =
+            count === 1
+                ? `${z} zones, but 1 ${node} sits in one of them (${zones[0].name}): losing that zone loses it, and ${quorum} with it`
+                : `${z} zones put ${most} of ${count} ${nodes} in ${zones[0].name} (node N in zone (N-1) mod ${z}); losing that zone leaves ${count - most}, short of ${quorum} of ${need}`;
+        return [`${configKey(["network", "zones"])}: ${what}: ${fixes.join(", or ")}`];
+    });
+}
+
+function zoneWarnings(config: ClusterConfig): string[] {
+    const zones = configZones(config.network, config.region);
+    const warnings: string[] = [];
+    if (zones.length === 1) {
+        const key = config.network.zones ? configKey(["network", "zones"]) : configKey(["network"]);
+        warnings.push(`${key}: every node is in one availability zone (${zones[0].name}): its outage takes every master and quorum node, and so the whole cluster, down at once; list 3 zones in network.zones for production`);
+    } else if (config.network.natGateways === "single") {
+        warnings.push(`${configKey(["network", "natGateways"])}: "single" sends every zone's egress through the one NAT gateway in ${zones[0].name}: losing that zone cuts image pulls and all outbound traffic in the others too`);
+    }
+    return warnings;
 }
 
 function borderCountErrors(config: ClusterConfig): string[] {
@@ -208,39 +335,51 @@ function oddGroupErrors(config: ClusterConfig, role: "quorum" | "master"): strin
 }
 
 /**
- * Fixed IPs: planned ones must fit their subnet (checked from the count alone, before a single
- * address is computed), explicit ones must be inside it, not reserved, and unique.
+ * Fixed IPs: planned ones must fit their zone's subnet (checked from the count alone, before a
+ * single address is computed), explicit ones must be inside the subnet of the zone their node
+ * is placed in, not reserved, and unique (also against the NAT gateways and the DNS forwarder).
  */
 function ipErrors(config: ClusterConfig): string[] {
-    const pub = networkCidr(config, "publicSubnetCidr");
-    const priv = networkCidr(config, "privateSubnetCidr");
-    if (!pub || !priv) return [];
-    const subnets = { public: pub, private: priv };
+    const zones = parsedZones(config);
+    // Overlapping subnets would make every planned address a clash: that is their rule's to say.
+    if (!zones || subnetOverlapErrors(config).length > 0) return [];
+    const z = zones.length;
     const errors: string[] = [];
     const owners = new Map<string, string>(); // ip -> node name, to name both sides of a clash
-    const infra = infraIps(subnets.public, subnets.private);
-    owners.set(infra.natGateway, "the NAT gateway (kept by the plan)");
-    for (const ip of infra.dnsForwarder) owners.set(ip, "the DNS forwarder (kept by the plan)");
+    const infra = infraIps(zones, config.network.natGateways);
+    for (const nat of infra.natGateways) owners.set(nat.ip, `the NAT gateway of ${nat.zone} (kept by the plan)`);
+    for (const forwarder of infra.dnsForwarder) owners.set(forwarder.ip, "the DNS forwarder (kept by the plan)");
+    const where = (name: string, zone: string) => (z > 1 ? `, the subnet of ${zone}, where ${name} goes (node N of a role in zone (N-1) mod ${z})` : "");
     for (const role of ROLES) {
         const group = config.nodes[role];
-        const subnetKey = subnetOf(role) === "public" ? "publicSubnetCidr" : "privateSubnetCidr";
-        const subnet = subnets[subnetOf(role)];
+        const kind = subnetOf(role);
         if (group.ips && group.ips.length !== group.count) {
             errors.push(`${configKey(["nodes", role, "ips"])}: has ${group.ips.length} addresses but count is ${group.count}`);
             continue;
         }
         if (!group.ips) {
-            // Node N sits at offset + N; the subnet's last address is AWS's broadcast address.
-            const capacity = Math.max(0, subnet.size - 2 - DEFAULT_OFFSETS[role]);
-            if (group.count > capacity) {
-                errors.push(
-                    `${configKey(["nodes", role, "count"])}: ${group.count} ${role} nodes do not fit ${subnetKey} ${subnet.text}, which holds at most ${capacity} of them (${role}-N at offset ${DEFAULT_OFFSETS[role]}+N, below the broadcast address AWS reserves); use a larger subnet or explicit ips`,
-                );
+            // Node N sits at offset + its rank in its zone; the last address is AWS's broadcast.
+            const tooMany = zones.flatMap((zone, i) => {
+                const subnet = zone[kind];
+                const capacity = Math.max(0, subnet.size - 2 - DEFAULT_OFFSETS[role]);
+                const inZone = nodesInZone(group.count, z, i);
+                if (inZone <= capacity) return [];
+                const label = networkLabel(zone.spec.keys[SUBNET_FIELD[kind]]);
+                const what = z > 1 ? `${group.count} ${role} nodes put ${inZone} in ${zone.name} (node N in zone (N-1) mod ${z}), which` : `${group.count} ${role} nodes`;
+                return [
+                    `${configKey(["nodes", role, "count"])}: ${what} do not fit ${label} ${subnet.text}, which holds at most ${capacity} of them (${role}-N at offset ${DEFAULT_OFFSETS[role]}+${z > 1 ? "its rank in its zone" : "N"}, below the broadcast address AWS reserves); use ${z > 1 ? "larger subnets" : "a larger subnet"} or explicit ips`,
+                ];
+            });
+            if (tooMany.length > 0) {
+                errors.push(...tooMany);
                 continue;
             }
         }
-        const ips = roleIps(role, group.count, subnet, group.ips);
-        ips.forEach((ip, i) => {
+        placeRole(role, group.count, zones, group.ips).forEach(({ zone: zoneIndex, ip }, i) => {
+            const zone = zones[zoneIndex];
+            const subnet = zone[kind];
+            const label = networkLabel(zone.spec.keys[SUBNET_FIELD[kind]]);
+            const name = nodeName(role, i + 1);
             const explicit = group.ips !== undefined;
             const key = explicit ? configKey(["nodes", role, "ips", i]) : configKey(["nodes", role, "count"]);
             const what = explicit ? show(ip) : `${group.count} ${role} nodes need ${ip}, which`;
@@ -249,14 +388,13 @@ function ipErrors(config: ClusterConfig): string[] {
                 return;
             }
             if (!cidrContainsIp(subnet, ip)) {
-                errors.push(`${key}: ${what} is outside ${subnetKey} ${subnet.text}`);
+                errors.push(`${key}: ${what} is outside ${label} ${subnet.text}${where(name, zone.name)}`);
                 return;
             }
             if (isAwsReserved(subnet, ip)) {
                 errors.push(`${key}: ${what} is reserved by AWS in ${subnet.text} (first four and last address)`);
                 return;
             }
-            const name = nodeName(role, i + 1);
             const owner = owners.get(ip);
             if (owner) {
                 errors.push(`${key}: ${show(ip)} of ${name} is already the address of ${owner}`);
@@ -443,26 +581,29 @@ function dockerHubWarnings(config: ClusterConfig): string[] {
     );
 }
 
-const CIDR_KEYS: readonly NetworkCidrKey[] = ["vpcCidr", "publicSubnetCidr", "privateSubnetCidr"];
+/** Every key the zones are read from: a shape error in any of them skips the zone rules. */
+const ZONE_NEEDS = ["region", "network.zones", ...SINGLE_ZONE_KEYS.map((key) => `network.${key}`)];
 
 export const RULES: readonly Rule[] = [
     { needs: ["domain", "nodes.worker.count"], errors: domainErrors },
-    ...CIDR_KEYS.map((key): Rule => ({
-        needs: [`network.${key}`],
+    {
+        needs: ["network.vpcCidr"],
         errors: (config) => {
-            const problem = cidrProblem(config.network[key]);
-            return problem ? [`${configKey(["network", key])}: ${problem}`] : [];
+            const problem = cidrProblem(config.network.vpcCidr);
+            return problem ? [`${configKey(["network", "vpcCidr"])}: ${problem}`] : [];
         },
-    })),
-    { needs: ["network.vpcCidr", "network.publicSubnetCidr"], errors: (config) => subnetInVpc(config, "publicSubnetCidr") },
-    { needs: ["network.vpcCidr", "network.privateSubnetCidr"], errors: (config) => subnetInVpc(config, "privateSubnetCidr") },
-    { needs: ["network.publicSubnetCidr", "network.privateSubnetCidr"], errors: subnetsOverlap },
-    { needs: ["network.availabilityZone", "region"], errors: zoneErrors },
+    },
+    { needs: ZONE_NEEDS, errors: mixedShapeErrors },
+    { needs: ZONE_NEEDS, errors: subnetFormatErrors },
+    { needs: ["network.vpcCidr", ...ZONE_NEEDS], errors: subnetsInVpc },
+    { needs: ZONE_NEEDS, errors: subnetOverlapErrors },
+    { needs: ZONE_NEEDS, errors: zoneNameErrors },
+    { needs: [...ZONE_NEEDS, "network.natGateways", "nodes.master.count", "nodes.quorum.count"], errors: spreadErrors, warnings: zoneWarnings },
     { needs: ["nodes.border.count"], errors: borderCountErrors },
     { needs: ["nodes.quorum.count"], errors: (config) => oddGroupErrors(config, "quorum") },
     { needs: ["nodes.master.count"], errors: (config) => oddGroupErrors(config, "master") },
     {
-        needs: ["network.publicSubnetCidr", "network.privateSubnetCidr", ...ROLES.flatMap((role) => [`nodes.${role}.count`, `nodes.${role}.ips`])],
+        needs: [...ZONE_NEEDS, "network.natGateways", ...ROLES.flatMap((role) => [`nodes.${role}.count`, `nodes.${role}.ips`])],
         errors: ipErrors,
     },
     { needs: ["adminCidrs"], errors: adminCidrErrors, warnings: adminCidrWarnings },

@@ -9,9 +9,8 @@ export interface ClusterDnsArgs {
     /** Mesos-DNS's own domain, forwarded to the masters by the VPC resolver. */
     readonly mesosDomain: string;
     readonly masterIps: readonly string[];
-    /** Where the forwarder's two network interfaces sit, at fixed addresses of the plan. */
-    readonly forwarderSubnetId: pulumi.Input<string>;
-    readonly forwarderIps: readonly string[];
+    /** The forwarder's two network interfaces: fixed addresses of the plan, each in its zone's private subnet. */
+    readonly forwarderAddresses: readonly { readonly subnetId: pulumi.Input<string>; readonly ip: string }[];
     readonly forwarderSecurityGroupId: pulumi.Input<string>;
     readonly tags: Record<string, string>;
 }
@@ -47,7 +46,7 @@ export class ClusterDns extends pulumi.ComponentResource {
         const forwarder = new aws.route53.ResolverEndpoint(`${name}-forwarder`, {
             direction: "OUTBOUND",
             securityGroupIds: [args.forwarderSecurityGroupId],
-            ipAddresses: args.forwarderIps.map((ip) => ({ subnetId: args.forwarderSubnetId, ip })),
+            ipAddresses: args.forwarderAddresses.map(({ subnetId, ip }) => ({ subnetId, ip })),
             tags: { ...args.tags, Name: `${name}-forwarder` },
         }, parent);
         const rule = new aws.route53.ResolverRule(`${name}-mesos`, {

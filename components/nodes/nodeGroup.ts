@@ -8,7 +8,8 @@ export interface NodeGroupArgs {
     readonly role: Role;
     readonly nodes: readonly PlannedNode[];
     readonly userData: ReadonlyMap<string, NodeUserData>;
-    readonly subnetId: pulumi.Input<string>;
+    /** The subnet of the node's zone. */
+    readonly subnetId: (node: PlannedNode) => pulumi.Input<string>;
     readonly securityGroupId: pulumi.Input<string>;
     readonly keyName: pulumi.Input<string>;
     readonly ami: pulumi.Input<string>;
@@ -54,7 +55,7 @@ export class NodeGroup extends pulumi.ComponentResource {
             instances.set(node.name, new aws.ec2.Instance(`${name}-${node.index}`, {
                 ami: args.ami,
                 instanceType: node.instanceType,
-                subnetId: args.subnetId,
+                subnetId: args.subnetId(node),
                 privateIp: node.privateIp,
                 vpcSecurityGroupIds: [args.securityGroupId],
                 keyName: args.keyName,

@@ -2,11 +2,13 @@ import { PORTS } from "../catalog/services";
 import type { ClusterConfig } from "../config/schema";
 import { exhibitorStaticEnsemble } from "./ensemble";
 import { parseCidr } from "./ipv4";
-import { InfraIps, infraIps, roleIps, subnetOf } from "./ipPlan";
+import { InfraIps, infraIps, placeRole, subnetOf, ZoneSubnets } from "./ipPlan";
 import { nodeFqdn, nodeName } from "./names";
 import { ROLES, Role } from "../catalog/roles";
 import { mesosQuorum } from "./quorum";
 import { dockerHubCachePrefix, RegistryPlan } from "../registry/images";
+import { configZones } from "./zones";
+import type { NatGatewayMode } from "../config/schema";
 
 export interface PlannedNode {
     readonly name: string; // role-N
@@ -15,6 +17,10 @@ export interface PlannedNode {
     readonly fqdn: string;
     readonly privateIp: string;
     readonly subnet: "public" | "private";
+    /** The zone the round-robin placed the node in: node N of a role in zone (N-1) mod Z. */
+    readonly availabilityZone: string;
+    /** The CIDR of the node's subnet (its zone's public or private one). */
+    readonly subnetCidr: string;
     readonly instanceType: string;
     readonly rootVolumeGiB: number;
 }
@@ -27,7 +33,12 @@ export interface ClusterPlan {
     readonly clusterId: string;
     readonly domain: string;
     readonly region: string;
-    readonly network: ClusterConfig["network"] & { readonly availabilityZone: string };
+    readonly network: {
+        readonly vpcCidr: string;
+        /** In config order; the first is the home zone: the border, the single NAT gateway. */
+        readonly zones: readonly PlannedZone[];
+        readonly natGateways: NatGatewayMode;
+    };
     readonly adminCidrs: readonly string[];
     readonly sshUser: string;
     readonly sshPublicKey: string;
@@ -40,7 +51,7 @@ export interface ClusterPlan {
     readonly registry: RegistryPlan;
     /** Pritunl VPN on the border. */
     readonly vpn: boolean;
-    /** Fixed addresses of the NAT gateway and the DNS forwarder. */
+    /** Fixed addresses of the NAT gateways and the DNS forwarder, each with its zone. */
     readonly infra: InfraIps;
     readonly nodes: readonly PlannedNode[];
     readonly mesosQuorum: number;
@@ -52,22 +63,36 @@ export interface ClusterPlan {
     readonly etcdInitialCluster: string;
 }
 
+export interface PlannedZone {
+    readonly name: string;
+    readonly publicSubnetCidr: string;
+    readonly privateSubnetCidr: string;
+}
+
+function parsedZones(config: ClusterConfig): ZoneSubnets[] {
+    return configZones(config.network, config.region).map((zone) => {
+        const pub = parseCidr(zone.publicSubnetCidr);
+        const priv = parseCidr(zone.privateSubnetCidr);
+        if (!pub || !priv) throw new Error(`planCluster needs validated config: zone ${zone.name} has a subnet that is not a CIDR`);
+        return { name: zone.name, public: pub, private: priv };
+    });
+}
 
 export function planCluster(config: ClusterConfig): ClusterPlan {
+    const zones = parsedZones(config);
     const nodes = ROLES.flatMap((role) => {
         const group = config.nodes[role];
-        const subnetText = subnetOf(role) === "public" ? config.network.publicSubnetCidr : config.network.privateSubnetCidr;
-        const subnet = parseCidr(subnetText);
-        if (!subnet) throw new Error(`planCluster needs validated config: ${subnetText} is not a CIDR`);
-        return roleIps(role, group.count, subnet, group.ips).map((privateIp, i): PlannedNode => {
+        return placeRole(role, group.count, zones, group.ips).map(({ zone, ip }, i): PlannedNode => {
             const name = nodeName(role, i + 1);
             return {
                 name,
                 role,
                 index: i + 1,
                 fqdn: nodeFqdn(name, config.domain),
-                privateIp,
+                privateIp: ip,
                 subnet: subnetOf(role),
+                availabilityZone: zones[zone].name,
+                subnetCidr: zones[zone][subnetOf(role)].text,
                 instanceType: group.instanceType,
                 rootVolumeGiB: group.rootVolumeGiB,
             };
@@ -80,7 +105,11 @@ export function planCluster(config: ClusterConfig): ClusterPlan {
         clusterId: config.clusterId,
         domain: config.domain,
         region: config.region,
-        network: { ...config.network, availabilityZone: config.network.availabilityZone ?? `${config.region}a` },
+        network: {
+            vpcCidr: config.network.vpcCidr,
+            zones: zones.map((zone) => ({ name: zone.name, publicSubnetCidr: zone.public.text, privateSubnetCidr: zone.private.text })),
+            natGateways: config.network.natGateways,
+        },
         adminCidrs: config.adminCidrs,
         sshUser: config.sshUser,
         sshPublicKey: config.sshPublicKey,
@@ -90,7 +119,7 @@ export function planCluster(config: ClusterConfig): ClusterPlan {
         // Only whether a credential exists: the credential itself stays a secret Output.
         registry: { region: config.region, ...(config.dockerHub ? { dockerHubCache: { prefix: dockerHubCachePrefix(config.clusterId) } } : {}) },
         vpn: config.vpn.enabled,
-        infra: infraIps(parseCidr(config.network.publicSubnetCidr)!, parseCidr(config.network.privateSubnetCidr)!),
+        infra: infraIps(zones, config.network.natGateways),
         nodes,
         mesosQuorum: mesosQuorum(masters.length),
         exhibitorStaticEnsemble: exhibitorStaticEnsemble(masters.map((node) => node.privateIp)),

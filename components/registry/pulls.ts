@@ -32,9 +32,15 @@ export function roleImages(plan: ClusterPlan, role: Role): string[] {
     return [...new Set(roleImageKeys(role, { vpn: plan.vpn }).map((key) => plan.images[key]))];
 }
 
-/** Where a node's pulls leave the VPC (the border has its own address). */
+/**
+ * Where a node's pulls leave the VPC: the border through its own address; a private node through
+ * its zone's NAT gateway (or the one shared gateway).
+ */
 function egressOf(plan: ClusterPlan, node: PlannedNode): { natAddress: string; via: string } {
-    return node.subnet === "public" ? { natAddress: node.privateIp, via: node.name } : { natAddress: plan.infra.natGateway, via: "nat-gateway" };
+    if (node.subnet === "public") return { natAddress: node.privateIp, via: node.name };
+    const nats = plan.infra.natGateways;
+    const nat = nats.find((n) => n.zone === node.availabilityZone) ?? nats[0];
+    return { natAddress: nat.ip, via: `nat-gateway ${nat.zone}` };
 }
 
 export function firstBootPulls(plan: ClusterPlan): PullRow[] {

@@ -9,6 +9,7 @@ import { PullRow, pullWarnings } from "../../components/registry/pulls";
 
 const INSTANCE = "aws:ec2/instance:Instance";
 const REMOTE_COMMAND = "command:remote:Command";
+const SUBNET = "aws:ec2/subnet:Subnet";
 
 const USAGE = `usage: npm run plan -- [--stack NAME | --config FILE] [--json] [--out DIR]
 
@@ -48,7 +49,8 @@ export function prepareOutDir(dir: string): string | undefined {
     return undefined;
 }
 
-export interface PlanNode {
+/** A node as its instance resource alone describes it. */
+export interface InstanceNode {
     readonly name: string;
     readonly role: string;
     readonly fqdn: string;
@@ -56,6 +58,12 @@ export interface PlanNode {
     readonly instanceType: string;
     readonly userDataBytes: number;
     readonly userDataGzip: boolean;
+}
+
+export interface PlanNode extends InstanceNode {
+    /** The zone and CIDR of the subnet the instance is launched in. */
+    readonly availabilityZone: string;
+    readonly subnetCidr: string;
 }
 
 /** A post-step command as the engine would run it; dependsOn and triggers by name. */
@@ -80,7 +88,7 @@ export interface PlanReport {
     readonly pulls: PullRow[];
 }
 
-export function nodeFromInstance(resource: RegisteredResource): PlanNode & { userDataText: string } {
+export function nodeFromInstance(resource: RegisteredResource): InstanceNode & { userDataText: string } {
     const { inputs } = resource;
     const gzip = inputs.userDataBase64 !== undefined;
     return {
@@ -137,10 +145,20 @@ export function commandsFromEvaluation(evaluation: Evaluation): (PlanCommand & {
     return ordered;
 }
 
+/** Each instance's zone and subnet CIDR, read from the subnet resource its subnetId names. */
+export function subnetOfInstance(evaluation: Evaluation, instance: RegisteredResource): { availabilityZone: string; subnetCidr: string } {
+    const subnet = evaluation.resources.find((r) => r.type === SUBNET && r.id === instance.inputs.subnetId);
+    if (!subnet) throw new Error(`${instance.name}: its subnet ${instance.inputs.subnetId} is not in the plan`);
+    return { availabilityZone: subnet.inputs.availabilityZone as string, subnetCidr: subnet.inputs.cidrBlock as string };
+}
+
 export function buildReport(evaluation: Evaluation): PlanReport {
-    const nodes = evaluation.resources.filter((r) => r.type === INSTANCE).map(nodeFromInstance);
+    const instances = evaluation.resources.filter((r) => r.type === INSTANCE);
     return {
-        nodes: nodes.map(({ userDataText: _text, ...node }) => node),
+        nodes: instances.map((instance): PlanNode => {
+            const { userDataText: _text, ...node } = nodeFromInstance(instance);
+            return { ...node, ...subnetOfInstance(evaluation, instance) };
+        }),
         mesosQuorum: evaluation.outputs.mesosQuorum as number,
         exhibitorStaticEnsemble: evaluation.outputs.exhibitorStaticEnsemble as string,
         resources: evaluation.resources.map((r) => ({ type: r.type, name: r.name })),
@@ -199,8 +217,8 @@ export function formatReport(report: PlanReport, source: string, outputs: Record
     const byType = new Map<string, number>();
     for (const r of report.resources) byType.set(r.type, (byType.get(r.type) ?? 0) + 1);
     const nodeRows = [
-        ["NAME", "ROLE", "FQDN", "PRIVATE IP", "TYPE", "USER DATA"],
-        ...report.nodes.map((n) => [n.name, n.role, n.fqdn, n.privateIp, n.instanceType, `${n.userDataBytes} B${n.userDataGzip ? " gzip" : ""}`]),
+        ["NAME", "ROLE", "FQDN", "ZONE", "PRIVATE IP", "TYPE", "USER DATA"],
+        ...report.nodes.map((n) => [n.name, n.role, n.fqdn, n.availabilityZone, n.privateIp, n.instanceType, `${n.userDataBytes} B${n.userDataGzip ? " gzip" : ""}`]),
     ];
     return [
         `Plan of ${source} (offline, under Pulumi mocks: nothing was created)`,

@@ -29,3 +29,19 @@ export function withPatch(raw: RawConfig, patch: Record<string, unknown>): RawCo
     };
     return merge(structuredClone(raw), patch) as RawConfig;
 }
+
+/** The dev stack's network before zones: one zone, in the single-zone keys. */
+export const SINGLE_ZONE_NETWORK = {
+    vpcCidr: "10.136.0.0/16",
+    publicSubnetCidr: "10.136.0.0/24",
+    privateSubnetCidr: "10.136.64.0/18",
+    availabilityZone: "eu-west-1a",
+} as const;
+
+/**
+ * The dev stack in one zone, as it was before zones: for cases about one subnet's addresses
+ * (string-sorted ensembles, reserved addresses, capacity) and the single-zone compatibility.
+ */
+export function singleZoneRawConfig(): RawConfig {
+    return { ...devRawConfig(), network: { ...SINGLE_ZONE_NETWORK } };
+}
