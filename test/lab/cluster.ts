@@ -1,6 +1,6 @@
 import * as path from "path";
 import type { PostStep } from "../../components/poststeps/commandSpec";
-import type { PlanCommand } from "../../scripts/offline/planCli";
+import { ANY_REPLACEMENT, PlanCommand } from "../../scripts/offline/planCli";
 import { LabDns } from "./dns";
 import { Hosts, PREFIX } from "./hosts";
 import { LabPrometheus } from "./monitoring";
@@ -49,6 +49,14 @@ export class LabCluster {
     /** A new machine for `node`: its units as the cloud-config would start them. */
     boot(node: LabNode, mac: string, { autostartLeaders }: { autostartLeaders: boolean }): void {
         this.hosts.boot(node, mac, this.services.units(node, { autostartLeaders }));
+    }
+
+    /**
+     * What `pulumi up` re-runs when `name` is replaced: the plan's commands whose triggers hold
+     * that node's instance id or the any-replacement marker, in the plan's order.
+     */
+    replacementCommands(name: string): PlanCommand[] {
+        return this.plan.commands.filter((c) => c.triggers.includes(name) || c.triggers.includes(ANY_REPLACEMENT));
     }
 
     /** The plan's commands of one step, in the plan's order. */

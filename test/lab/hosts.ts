@@ -32,6 +32,17 @@ export function derivedMac(ip: string): string {
     return `06:00:${ip.split(".").map((o) => Number(o).toString(16).padStart(2, "0")).join(":")}`;
 }
 
+/** The MAC of a node's replacement (a new ENI): 06:01 and the IP's octets. */
+export function replacementMac(ip: string): string {
+    return derivedMac(ip).replace(/^06:00:/, "06:01:");
+}
+
+/**
+ * /usr/local/bin/etcdctl on a lab quorum host. The quorum bundle's is `docker run` of the etcd
+ * image's etcdctl; the lab's is Debian's (etcd-client 3.4), API v3 as the wrapper sets it.
+ */
+export const LAB_ETCDCTL = "#!/bin/sh\n# The lab's stand-in for the quorum bundle's etcdctl wrapper: Debian's etcdctl.\nexport ETCDCTL_API=3\nexec /usr/bin/etcdctl \"$@\"\n";
+
 function netEnv(labDir: string): NodeJS.ProcessEnv {
     return { ...process.env, LAB_DIR: labDir, LAB_PREFIX: PREFIX };
 }
@@ -108,7 +119,12 @@ export class Hosts {
 
     /** Where the node's Exhibitor env file (PATHS.exhibitorEnv) lives on this machine. */
     envFile(name: string): string {
-        return path.join(this.dir(name), "etc-mesos-cluster", path.relative("/etc/mesos-cluster", PATHS.exhibitorEnv));
+        return this.etcFile(name, PATHS.exhibitorEnv);
+    }
+
+    /** Where a file of the node's /etc/mesos-cluster lives on this machine. */
+    etcFile(name: string, file: string): string {
+        return path.join(this.dir(name), "etc-mesos-cluster", path.relative("/etc/mesos-cluster", file));
     }
 
     private net(...args: string[]): void {
@@ -188,6 +204,13 @@ export class Hosts {
         fs.writeFileSync(path.join(dir, "resolv.conf"), this.resolvConf);
         fs.writeFileSync(path.join(dir, "nsswitch.conf"), nodeNsswitch());
         if (node.role === "master") fs.writeFileSync(this.envFile(node.name), this.cloudConfigFile(node, PATHS.exhibitorEnv));
+        if (node.role === "quorum") {
+            // As the quorum bundle installs them: etcd.env (state new), and an etcdctl.
+            fs.writeFileSync(this.etcFile(node.name, PATHS.etcdEnv), this.bundleFile(node, PATHS.etcdEnv));
+            fs.mkdirSync(path.join(dir, "var-lib", "zookeeper"), { recursive: true });
+            fs.mkdirSync(path.join(dir, "usr-local-bin"));
+            fs.writeFileSync(path.join(dir, "usr-local-bin", path.basename(PATHS.etcdctl)), LAB_ETCDCTL, { mode: 0o755 });
+        }
         const state = path.join(dir, "node");
         fs.writeFileSync(path.join(state, "units.json"), JSON.stringify(units, null, 2));
         // A new machine gets new host keys (the replaced master too).
@@ -212,6 +235,13 @@ export class Hosts {
             "LogLevel ERROR",
             "",
         ].join("\n"));
+    }
+
+    /** A file the node's role bundle installs. */
+    bundleFile(node: LabNode, file: string): string {
+        const content = this.plan.bundles.get(node.role)?.get(file);
+        if (content === undefined) throw new LabError(`${node.name}: the ${node.role} bundle does not install ${file}`);
+        return content;
     }
 
     /** A file the node's rendered cloud-config writes (write_files). */

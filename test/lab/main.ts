@@ -23,7 +23,7 @@ const REPO = path.resolve(__dirname, "..", "..");
 const LAB = path.join(REPO, ".lab");
 const CONFIG = path.join(__dirname, "Pulumi.lab.yaml");
 const PACKAGES = ["iproute2", "openssh-server", "openssh-client", "zookeeper", "curl", "jq", "netcat-openbsd", "python3-kazoo", "util-linux", "iputils-ping", "procps",
-    "dnsmasq-base", "prometheus"];
+    "dnsmasq-base", "prometheus", "etcd-server", "etcd-client"];
 // s: the stand-ins' ZooKeeper session timeout, which bounds every Mesos hop and the takeover.
 // Mesos' and Marathon's default is 10 s; 6 s keeps .ci/run short (ZooKeeper allows 4..40 s
 // at tickTime 2000).
@@ -44,6 +44,8 @@ function ensurePackages(): void {
     // Debian's prometheus package enables and starts a machine-wide service where systemd
     // runs; the lab only wants the binary (it runs its own inside a namespace).
     if (missing.includes("prometheus") && fs.existsSync("/run/systemd/system")) run(["systemctl", "disable", "--now", "prometheus.service"]);
+    // The same for etcd-server's machine-wide etcd (the lab runs one per quorum host).
+    if (missing.includes("etcd-server") && fs.existsSync("/run/systemd/system")) run(["systemctl", "disable", "--now", "etcd.service"]);
 }
 
 let cleanedUp = false;

@@ -2,7 +2,10 @@
 # PID 1 of a lab node, in spirit: runs inside the node's network namespace and its own mount
 # and UTS namespaces (net.sh node-start), gives the node its own files and name, then becomes
 # the node's supervisor. Bind mounts (NODE_DIR is the node's directory under .lab/nodes):
-#   /etc/mesos-cluster   <- NODE_DIR/etc-mesos-cluster  (the Exhibitor env file)
+#   /etc/mesos-cluster   <- NODE_DIR/etc-mesos-cluster  (the Exhibitor env file, etcd.env)
+#   /var/lib             <- NODE_DIR/var-lib, if present (quorum: /var/lib/etcd a plain directory
+#                           that etcd-member-swap can move aside, as on the node's disk)
+#   /usr/local/bin       <- NODE_DIR/usr-local-bin, read-only, if present (quorum: etcdctl)
 #   /var/lib/zookeeper   <- NODE_DIR/zk-data
 #   /run/mesos-cluster   <- NODE_DIR/run-mesos-cluster  (zoo.cfg written by the launcher)
 #   /run/lab-node        <- NODE_DIR/node               (units, supervisor socket, sshd keys, logs)
@@ -17,6 +20,11 @@ name=$1 dir=$2 lab=$3
 hostname "$name"
 bind() { mount --bind "$1" "$2"; }
 bind "$dir/etc-mesos-cluster" /etc/mesos-cluster
+if [ -d "$dir/var-lib" ]; then bind "$dir/var-lib" /var/lib; fi
+if [ -d "$dir/usr-local-bin" ]; then
+    bind "$dir/usr-local-bin" /usr/local/bin
+    mount -o remount,bind,ro /usr/local/bin
+fi
 bind "$dir/zk-data" /var/lib/zookeeper
 bind "$dir/run-mesos-cluster" /run/mesos-cluster
 bind "$dir/node" /run/lab-node

@@ -32,6 +32,11 @@ export interface RunCommandsOptions {
     readonly label: string;
     /** Shortens the scripts' own `--timeout` (and the outer `timeout`) to this many seconds. */
     readonly shortenTo?: number;
+    /**
+     * Shortens etcd-member-swap's `--grace` (how long it lets a member become healthy on its own
+     * before it swaps it; 90 s in the plan) to this many seconds, on the command line of a copy.
+     */
+    readonly graceTo?: number;
     /** ms: the lab's own bound on each command. */
     readonly timeout?: number;
 }
@@ -43,14 +48,14 @@ export class PostSteps {
         private readonly faultDir: string,
     ) {}
 
-    async run(cmds: readonly PlanCommand[], { label, shortenTo, timeout = 1_500_000 }: RunCommandsOptions): Promise<CommandResult[]> {
+    async run(cmds: readonly PlanCommand[], { label, shortenTo, graceTo, timeout = 1_500_000 }: RunCommandsOptions): Promise<CommandResult[]> {
         const names = new Set(cmds.map((c) => c.name));
         const results = new Map<string, CommandResult>();
         const pending = new Map<string, Promise<void>>();
         const tell = (cmd: PlanCommand, what: string) => say(`${label}: ${cmd.name} [${cmd.step} on ${cmd.node}] ${what}`);
         const start = (cmd: PlanCommand) => {
             const node = this.hosts.node(cmd.node);
-            const file = shortenTo === undefined ? scriptFile(this.planDir, cmd) : this.shortened(cmd, shortenTo);
+            const file = shortenTo === undefined && graceTo === undefined ? scriptFile(this.planDir, cmd) : this.shortened(cmd, shortenTo, graceTo);
             const p = runAsync([...this.hosts.sshArgv(node), "bash"], {
                 stdinFile: file,
                 timeout,
@@ -95,15 +100,18 @@ export class PostSteps {
      * the outer `timeout N` and the script's `--timeout N` argument (quoted as createText
      * quotes it). The script body is the plan's.
      */
-    private shortened(cmd: PlanCommand, seconds: number): string {
+    private shortened(cmd: PlanCommand, seconds: number | undefined, grace: number | undefined): string {
         const source = scriptFile(this.planDir, cmd);
         const lines = fs.readFileSync(source, "utf8").split("\n");
         const i = lines.findIndex((l) => /^timeout \d+ /.test(l));
         if (i < 0) throw new LabError(`${cmd.name}: no 'timeout N ...' line in ${source} to shorten`);
-        const flag = shellQuote("--timeout");
-        lines[i] = lines[i]
-            .replace(/^timeout \d+ /, `timeout ${seconds + 30} `)
-            .replace(new RegExp(`${flag} '\\d+'`, "g"), `${flag} ${shellQuote(seconds)}`);
+        if (seconds !== undefined) {
+            const flag = shellQuote("--timeout");
+            lines[i] = lines[i]
+                .replace(/^timeout \d+ /, `timeout ${seconds + 30} `)
+                .replace(new RegExp(`${flag} '\\d+'`, "g"), `${flag} ${shellQuote(seconds)}`);
+        }
+        if (grace !== undefined) lines[i] = lines[i].replace(new RegExp(`${shellQuote("--grace")} '\\d+'`, "g"), `${shellQuote("--grace")} ${shellQuote(grace)}`);
         const file = path.join(this.faultDir, `${cmd.name}.sh`);
         fs.mkdirSync(this.faultDir, { recursive: true });
         fs.writeFileSync(file, lines.join("\n"));

@@ -25,6 +25,42 @@ const ZOOKEEPER = SERVICES.zookeeper.unit;
 export const MESOS = SERVICES.mesosMaster.unit;
 export const MARATHON = SERVICES.marathon.unit;
 const MESOS_DNS = SERVICES.mesosDns.unit;
+export const ETCD = SERVICES.etcd.unit;
+const AGENT = SERVICES.mesosAgent.unit;
+/** Starts the quorum unit's etcd command line with Debian's etcd (see the script). */
+const ETCD_UNIT = path.join(HERE, "etcd-unit.sh");
+
+/** A member as `etcdctl member list` prints it. */
+export interface EtcdMember {
+    readonly id: string;
+    readonly name: string;
+    readonly peer: string;
+}
+
+/** An agent as the leading master's /master/slaves lists it. */
+export interface Agent {
+    readonly id: string;
+    readonly hostname: string;
+    readonly active: boolean;
+}
+
+/**
+ * The etcd command line of the quorum bundle's unit (`ExecStart=/usr/bin/docker run ...
+ * --env-file FILE <image> /usr/local/bin/etcd FLAGS...`): the env file and FLAGS, with the
+ * node's name and IP for the unit's ${NODE_NAME} and ${NODE_IP} (from its node.env).
+ */
+export function etcdUnitCommand(unitText: string, node: LabNode): { envFile: string; flags: string[] } {
+    const exec = unitText.replace(/\\\n/g, " ").split("\n").find((l) => l.startsWith("ExecStart="));
+    if (!exec) throw new LabError(`${ETCD}: no ExecStart in the quorum bundle's unit`);
+    const words = exec.trim().split(/\s+/);
+    const envFile = words[words.indexOf("--env-file") + 1];
+    const at = words.indexOf("/usr/local/bin/etcd");
+    if (!envFile || at < 0) throw new LabError(`${ETCD}: its ExecStart has no --env-file or no /usr/local/bin/etcd: ${exec}`);
+    const flags = words.slice(at + 1).map((w) => w.replace(/\$\{NODE_NAME\}/g, node.name).replace(/\$\{NODE_IP\}/g, node.privateIp));
+    const left = flags.filter((w) => /\$\{/.test(w));
+    if (left.length > 0) throw new LabError(`${ETCD}: the lab does not know ${left.join(" ")}`);
+    return { envFile, flags };
+}
 
 /** Leaders as every asked master sees them; `mesos`/`marathon` set only if they all agree. */
 export interface Leaders extends Probe {
@@ -48,6 +84,21 @@ export class Services {
         const units: Record<string, UnitSpec> = {
             [SSH_UNIT]: { argv: ["/usr/sbin/sshd", "-D", "-e", "-f", "/run/lab-node/sshd_config"], restartSec: 1 },
         };
+        if (node.role === "quorum") {
+            const { envFile, flags } = etcdUnitCommand(this.hosts.bundleFile(node, `/etc/systemd/system/${ETCD}`), node);
+            // Restart=always, RestartSec as the container units (a refused start is retried).
+            return { ...units, [ETCD]: { argv: ["bash", ETCD_UNIT, envFile, "--", ...flags], restartSec: 2 } };
+        }
+        if (node.role === "worker") {
+            return {
+                ...units,
+                [AGENT]: {
+                    argv: [PY, "-B", path.join(HERE, "standin.py"), "--kind", "agent", "--zk", this.zkHosts, "--fqdn", node.fqdn, "--ip", node.privateIp,
+                        "--session-timeout", String(this.sessionTimeout)],
+                    restartSec: 2,
+                },
+            };
+        }
         if (node.role !== "master") return units;
         const standin = (kind: "mesos" | "marathon", port: number): UnitSpec => ({
             argv: [PY, "-B", path.join(HERE, "standin.py"), "--kind", kind, "--zk", this.zkHosts, "--fqdn", node.fqdn, "--ip", node.privateIp,
@@ -145,6 +196,42 @@ export class Services {
             const l = this.leaders(masters);
             return { ...l, ok: want(l) };
         }, { timeout, interval: 500 });
+    }
+
+    // -- etcd on the quorum hosts, asked with the node's /usr/local/bin/etcdctl ------------
+
+    etcdUrl(node: LabNode): string {
+        return `http://${node.privateIp}:${PORTS.etcdClient}`;
+    }
+
+    etcdctl(from: LabNode, endpoints: readonly LabNode[], ...args: string[]): RunResult {
+        return this.hosts.inNode(from.name, [PATHS.etcdctl, "--dial-timeout=2s", "--command-timeout=5s", `--endpoints=${endpoints.map((n) => this.etcdUrl(n)).join(",")}`, ...args],
+            { timeout: 20_000 });
+    }
+
+    /** Every member healthy (`endpoint health` of each, asked from the member itself). */
+    etcdHealth(members: readonly LabNode[]): Probe {
+        const seen = members.map((m) => [m.name, this.etcdctl(m, [m], "endpoint", "health").code === 0] as const);
+        return { ok: seen.every(([, ok]) => ok), detail: seen.map(([n, ok]) => `${n}=${ok ? "healthy" : "unhealthy"}`).join(" ") };
+    }
+
+    /** `member list` as `from` answers it. */
+    etcdMembers(from: LabNode): EtcdMember[] {
+        const r = this.etcdctl(from, [from], "member", "list");
+        if (r.code !== 0) throw new LabError(`${from.name}: etcdctl member list failed: ${(r.stderr || r.stdout).trim()}`);
+        return r.stdout.trim().split("\n").filter(Boolean).map((l) => {
+            const [id, , name, peer] = l.split(", ");
+            return { id, name, peer };
+        });
+    }
+
+    /** The agents the leading master lists (GET /master/slaves on the leader, from `from`). */
+    agents(from: LabNode): Agent[] {
+        const leader = this.leaders().mesos;
+        if (!leader) throw new LabError("no agreed Mesos leader to ask for its agents");
+        const r = this.hosts.inNet(from.name, ["curl", "-sf", "--max-time", "5", `http://${this.hosts.node(leader).privateIp}:${PORTS.mesosMaster}/master/slaves`], { timeout: 10_000 });
+        if (r.code !== 0) throw new LabError(`GET /master/slaves on ${leader} failed (exit ${r.code})`);
+        return (JSON.parse(r.stdout) as { slaves: Agent[] }).slaves;
     }
 
     /** zkcli.py (kazoo) from inside a node: put/check test znodes. */

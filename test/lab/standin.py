@@ -9,6 +9,14 @@ number leads.
 
   mesos     GET /redirect, /master/redirect -> 307 Location: //<leader fqdn>:<port>, 503 if no leader
             GET /health -> 200;  GET /state, /master/state -> JSON on the leader, 307 elsewhere
+            GET /slaves, /master/slaves -> on the leader {"slaves": [{"id", "hostname", "active"}]}
+            from the agents registered under /lab/mesos-agents; 307 elsewhere
+  agent     (on a worker) registers an agent: an ephemeral znode /lab/mesos-agents/<id> holding
+            {"id", "hostname"}; the id (<uuid>-S0, as Mesos forms them) is kept in the node's
+            state dir, so a restart keeps it and a new machine gets a new one. A killed agent's
+            znode lingers until its session expires: the lab's stand-in for the master dropping
+            an agent after agent_ping_timeout x max_agent_ping_timeouts (15 s x 5 in Mesos; the
+            lab's session timeout here). The lab's agents are always "active".
   marathon  GET /v2/leader -> {"leader": "<fqdn>:<port>"}, 404 if no leader
             DELETE /v2/leader -> on the leader: 200, drop the candidacy, exit (the supervisor
             restarts it, younger than every other contender); elsewhere proxied to the leader
@@ -28,6 +36,7 @@ import socket
 import sys
 import threading
 import time
+import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from kazoo.client import KazooClient, KazooState
@@ -37,6 +46,7 @@ KINDS = {
     "mesos": {"path": "/mesos", "prefix": "json.info_"},
     "marathon": {"path": "/marathon/leader-curator", "prefix": "_c_lab-latch-"},
 }
+AGENTS = "/lab/mesos-agents"
 
 
 def log(msg):
@@ -118,6 +128,46 @@ class Candidate:
             os._exit(0)
 
 
+def agents(zk):
+    """The registered agents, as /master/slaves lists them (the fields the post-steps read)."""
+    found = []
+    for child in sorted(zk.get_children(AGENTS) if zk.exists(AGENTS) else []):
+        try:
+            data, _ = zk.get(f"{AGENTS}/{child}")
+        except NoNodeError:
+            continue
+        info = json.loads(data)
+        found.append({"id": info["id"], "hostname": info["hostname"], "active": True})
+    return found
+
+
+def run_agent(args):
+    """A worker's agent: registers under a stable id, exits when its session is lost."""
+    id_file = os.path.join(args.state_dir, "mesos-agent-id")
+    if os.path.exists(id_file):
+        with open(id_file) as f:
+            agent_id = f.read().strip()
+    else:
+        agent_id = f"{uuid.uuid4()}-S0"
+        with open(id_file, "w") as f:
+            f.write(agent_id + "\n")
+    zk = KazooClient(hosts=args.zk, timeout=args.session_timeout)
+    zk.add_listener(lambda state: die("ZooKeeper session lost") if state == KazooState.LOST else None)
+    try:
+        zk.start(timeout=args.connect_timeout)
+    except Exception as err:
+        die(f"cannot reach ZooKeeper {args.zk} within {args.connect_timeout}s: {err}")
+    zk.ensure_path(AGENTS)
+    path = f"{AGENTS}/{agent_id}"
+    if zk.exists(path):  # our own, from before a restart: its session has not expired yet
+        zk.delete(path)
+    zk.create(path, json.dumps({"id": agent_id, "hostname": args.fqdn, "ip": args.ip}).encode(), ephemeral=True)
+    log(f"agent {agent_id} registered for {args.fqdn}")
+    signal.signal(signal.SIGTERM, lambda *_: die("SIGTERM", 0))
+    while True:
+        time.sleep(3600)
+
+
 def handler_for(cand, args):
     port = args.port
 
@@ -159,6 +209,12 @@ def handler_for(cand, args):
                         return self.reply(307, headers=[("Location", f"//{leader['hostname']}:{port}{path}")])
                     return self.reply(200, {"hostname": args.fqdn, "leader": f"master@{leader['ip']}:{port}",
                                             "leader_info": {"hostname": leader["hostname"], "port": port}})
+                if path in ("/slaves", "/master/slaves"):
+                    if leader is None:
+                        return self.reply(503)
+                    if not cand.leading():
+                        return self.reply(307, headers=[("Location", f"//{leader['hostname']}:{port}{path}")])
+                    return self.reply(200, {"slaves": agents(cand.zk)})
             else:
                 if path == "/v2/leader":
                     if leader is None:
@@ -203,14 +259,17 @@ def handler_for(cand, args):
 
 def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    p.add_argument("--kind", choices=sorted(KINDS), required=True)
+    p.add_argument("--kind", choices=sorted([*KINDS, "agent"]), required=True)
     p.add_argument("--zk", required=True, help="host:port,host:port,...")
     p.add_argument("--fqdn", required=True)
     p.add_argument("--ip", required=True)
-    p.add_argument("--port", type=int, required=True, help="the HTTP port (the lab passes the catalog's)")
+    p.add_argument("--port", type=int, default=0, help="the HTTP port (the lab passes the catalog's)")
+    p.add_argument("--state-dir", default="/run/lab-node", help="agent: where its id is kept")
     p.add_argument("--session-timeout", type=float, default=10.0, help="seconds (Mesos/Marathon default: 10)")
     p.add_argument("--connect-timeout", type=float, default=15.0)
     args = p.parse_args()
+    if args.kind == "agent":
+        return run_agent(args)
     cand = Candidate(args)
 
     if args.kind == "mesos":
