@@ -73,20 +73,17 @@ export class ClusterNetwork extends pulumi.ComponentResource {
         args.zones.forEach((zone, i) => {
             // "-public" in the first zone, "-public-eu-west-1b" in the others.
             const at = (suffix: string) => (i === 0 ? suffix : `${suffix}-${zone.name}`);
-            const publicSubnet = new aws.ec2.Subnet(`${name}-${at("public")}`, {
-                vpcId: this.vpc.id,
-                cidrBlock: zone.publicSubnetCidr,
-                availabilityZone: zone.name,
-                mapPublicIpOnLaunch: false,
-                tags: tags(at("public")),
-            }, parent);
-            const privateSubnet = new aws.ec2.Subnet(`${name}-${at("private")}`, {
-                vpcId: this.vpc.id,
-                cidrBlock: zone.privateSubnetCidr,
-                availabilityZone: zone.name,
-                mapPublicIpOnLaunch: false,
-                tags: tags(at("private")),
-            }, parent);
+            // No public IP on launch in either: only the border's Elastic IP is public.
+            const subnet = (kind: "public" | "private", cidrBlock: string) =>
+                new aws.ec2.Subnet(`${name}-${at(kind)}`, {
+                    vpcId: this.vpc.id,
+                    cidrBlock,
+                    availabilityZone: zone.name,
+                    mapPublicIpOnLaunch: false,
+                    tags: tags(at(kind)),
+                }, parent);
+            const publicSubnet = subnet("public", zone.publicSubnetCidr);
+            const privateSubnet = subnet("private", zone.privateSubnetCidr);
             new aws.ec2.RouteTableAssociation(`${name}-${at("public-rta")}`, { subnetId: publicSubnet.id, routeTableId: publicRoutes.id }, parent);
 
             const natIp = natIps.get(zone.name);
