@@ -2,12 +2,13 @@ import * as fs from "fs";
 import * as path from "path";
 import { PORTS } from "../../components/catalog/services";
 import type { Hosts } from "./hosts";
-import type { LabNode, LabPlan, LabRecord } from "./plan";
+import { inCidr, LabNode, LabPlan, LabRecord } from "./plan";
 import { LabError, must, Probe, run } from "./proc";
 
 /**
  * The lab's stand-in for the cluster's private hosted zone and the VPC resolver: Debian's
- * dnsmasq in a namespace of its own on the bridge, at the address the DHCP options set's
+ * dnsmasq in a namespace of its own on the segment of the subnet holding its address (every
+ * other subnet reaches it through the router), at the address the DHCP options set's
  * `AmazonProvidedDNS` has in a VPC (the VPC network + 2, an address AWS reserves, so never a
  * node's). It answers only the plan's A records: one file per record in a hosts directory,
  * which dnsmasq watches (inotify), so adding a record is writing one new file, as Route 53
@@ -41,6 +42,9 @@ export class LabDns {
     ) {
         this.address = vpcResolverAddress(plan.vpcCidr);
         if (plan.addresses.has(this.address)) throw new LabError(`the plan uses ${this.address}, the address the lab's DNS server stands in for the VPC resolver at`);
+        for (const seg of plan.segments) {
+            if (plan.addresses.has(seg.router)) throw new LabError(`the plan uses ${seg.router}, the VPC router's address in ${seg.cidr} (network + 1, reserved by AWS)`);
+        }
         this.domain = plan.domain;
         this.dir = path.join(labDir, "dns");
         this.recordsDir = path.join(this.dir, "records");
@@ -61,8 +65,10 @@ export class LabDns {
         fs.rmSync(this.dir, { recursive: true, force: true });
         fs.mkdirSync(this.recordsDir, { recursive: true });
         this.publish(records);
-        const prefixLength = this.plan.vpcCidr.split("/")[1];
-        must(["bash", NET, "dns-up", `${this.address}/${prefixLength}`, this.plan.vpcCidr, this.domain, this.recordsDir, path.join(this.dir, "dnsmasq.log"), String(PORTS.dns)], "net.sh dns-up",
+        // On the segment of the subnet holding the address, reached from the others via the router.
+        const seg = this.plan.segments.find((s) => inCidr(this.address, s.cidr));
+        if (!seg) throw new LabError(`the VPC resolver's address ${this.address} is in none of the plan's subnets`);
+        must(["bash", NET, "dns-up", `${this.address}/${seg.prefixLength}`, seg.bridge, seg.router, this.domain, this.recordsDir, path.join(this.dir, "dnsmasq.log"), String(PORTS.dns)], "net.sh dns-up",
             { env: { ...process.env, LAB_DIR: this.labDir, LAB_PREFIX: this.prefix } });
     }
 

@@ -1,12 +1,13 @@
 import * as fs from "fs";
 import * as path from "path";
 import { PATHS, PORTS } from "../../components/catalog/services";
-import type { LabNode, LabPlan } from "./plan";
+import { inCidr, LabNode, LabPlan, LabSegment } from "./plan";
 import { LabError, must, run, RunOptions, RunResult } from "./proc";
 
 /**
- * The lab's hosts: one network namespace per node of the plan, its eth0 a veth on a bridge in
- * a switch namespace (net.sh does the plumbing, with AWS-like neighbour caches), its own mount
+ * The lab's hosts: one network namespace per node of the plan, its eth0 a veth on its subnet's
+ * bridge in a switch namespace, its default route via the router namespace that joins the
+ * subnets (net.sh does the plumbing, with AWS-like neighbour caches), its own mount
  * and UTS namespaces with the node's files bind-mounted (node-init.sh: its /etc/resolv.conf
  * names the lab's DNS server, its /etc/hosts only localhost), and sshd reached only through
  * the border: `ssh -J root@<border>`, as the command resources do.
@@ -174,14 +175,24 @@ export class Hosts {
 
     // -- Nodes ------------------------------------------------------------------------------
 
+    /** The switch and router namespaces, and one segment per subnet of the plan. */
     switchUp(): void {
         this.net("switch-up");
+        for (const seg of this.plan.segments) this.net("segment-up", seg.bridge, `${seg.router}/${seg.prefixLength}`, derivedMac(seg.router));
+    }
+
+    /** The segment (subnet) holding `ip`. */
+    segmentOf(ip: string): LabSegment {
+        const seg = this.plan.segments.find((s) => inCidr(ip, s.cidr));
+        if (!seg) throw new LabError(`${ip} is in none of the plan's subnets (${this.plan.segments.map((s) => s.cidr).join(", ")})`);
+        return seg;
     }
 
     /** A brand-new machine: fresh node directory and host key, the given MAC, units started. */
     boot(node: LabNode, mac: string, units: Readonly<Record<string, UnitSpec>>): void {
         this.prepare(node, units);
-        this.net("node-up", node.name, `${node.privateIp}/${node.prefixLength}`, mac, this.plan.vpcCidr);
+        const seg = this.segmentOf(node.privateIp);
+        this.net("node-up", node.name, `${node.privateIp}/${node.prefixLength}`, mac, seg.bridge, seg.router);
         this.net("node-start", node.name, this.dir(node.name));
     }
 
@@ -190,9 +201,9 @@ export class Hosts {
         this.net("node-down", name);
     }
 
-    /** The node's eth0 up or down (up puts its VPC route back). */
+    /** The node's eth0 up or down (up puts its default route via its router back). */
     link(name: string, state: "up" | "down"): void {
-        this.net("link", name, state, ...(state === "up" ? [this.plan.vpcCidr] : []));
+        this.net("link", name, state, ...(state === "up" ? [this.segmentOf(this.node(name).privateIp).router] : []));
     }
 
     private prepare(node: LabNode, units: Readonly<Record<string, UnitSpec>>): void {
@@ -283,7 +294,13 @@ export class Hosts {
         return this.inNet(from, ["ip", "neigh", "show", ip]).stdout.trim();
     }
 
-    ping(from: string, ip: string): void {
-        this.inNet(from, ["ping", "-c", "1", "-W", "2", ip], { timeout: 5000 });
+    /** One ping from the node to `ip`; whether it was answered. */
+    ping(from: string, ip: string): boolean {
+        return this.inNet(from, ["ping", "-c", "1", "-W", "2", ip], { timeout: 5000 }).code === 0;
+    }
+
+    /** The node's routes (`ip -4 route show`), one per line. */
+    routes(name: string): string[] {
+        return this.inNet(name, ["ip", "-4", "route", "show"]).stdout.trim().split("\n").filter(Boolean);
     }
 }

@@ -1,18 +1,21 @@
 #!/usr/bin/env bash
 # Namespace plumbing for the lab (test/lab/hosts.ts drives it). Every namespace is named
-# "$LAB_PREFIX-*"; the bridge lives in its own "switch" namespace and each node's veth is
-# created straight into the switch and the node, so the root namespace gets no interface,
-# address or route. The only trace on the host: empty mount-point directories, listed in
+# "$LAB_PREFIX-*"; one bridge per subnet (an L2 segment) lives in its own "switch" namespace,
+# a "router" namespace has one interface on each at the subnet's VPC-router address (network
+# + 1) and forwards between them, as the VPC router does; each node's veth is created straight
+# into the switch and the node, so the root namespace gets no interface, address or route. The only trace on the host: empty mount-point directories, listed in
 # $LAB_DIR/mountpoints and removed by `cleanup`.
 #
 #   net.sh cleanup                             kill every lab process, delete every lab netns
-#   net.sh switch-up                           the switch namespace and its bridge
-#   net.sh node-up NAME IP/PREFIX MAC VPC      a node namespace on the bridge
+#   net.sh switch-up                           the switch namespace and the router namespace
+#   net.sh segment-up BRIDGE ROUTER/PREFIX MAC a subnet's bridge and the router's leg on it
+#   net.sh node-up NAME IP/PREFIX MAC BRIDGE GW
+#                                              a node namespace on BRIDGE, default route via GW
 #   net.sh node-start NAME NODE_DIR            the node's supervisor in its own mount+UTS ns
 #   net.sh node-down NAME                      kill the node's processes, delete its netns
-#   net.sh link NAME up|down [VPC]             the node's eth0 (and its VPC route when up)
-#   net.sh dns-up IP/PREFIX VPC DOMAIN RECORDS LOG PORT
-#                                              the "dns" namespace on the bridge, dnsmasq in it
+#   net.sh link NAME up|down [GW]              the node's eth0 (and its default route when up)
+#   net.sh dns-up IP/PREFIX BRIDGE GW DOMAIN RECORDS LOG PORT
+#                                              the "dns" namespace on BRIDGE, dnsmasq in it
 #                                              answering DOMAIN from the hosts files in RECORDS
 set -euo pipefail
 
@@ -20,6 +23,7 @@ PREFIX=${LAB_PREFIX:-mclab}
 LAB_DIR=${LAB_DIR:?LAB_DIR must be set}
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 SW="$PREFIX-sw"
+RT="$PREFIX-router"
 MOUNTPOINTS=(/etc/mesos-cluster /run/mesos-cluster /run/lab-node /var/lib/zookeeper /run/sshd)
 
 die() { echo "net.sh: $*" >&2; exit 1; }
@@ -66,12 +70,27 @@ cmd_switch_up() {
     ip netns add "$SW"
     ip -n "$SW" link set lo up
     ip netns exec "$SW" sysctl -qw net.ipv6.conf.all.disable_ipv6=1
-    ip -n "$SW" link add br0 type bridge
-    ip -n "$SW" link set br0 up
+    # The VPC router: forwards between the subnets. Its neighbour cache is plain Linux: the VPC
+    # router is AWS's own mapping service and always knows an instance's current MAC.
+    ip netns add "$RT"
+    ip -n "$RT" link set lo up
+    ip netns exec "$RT" sysctl -qw net.ipv6.conf.all.disable_ipv6=1
+    ip netns exec "$RT" sysctl -qw net.ipv4.ip_forward=1
+}
+
+cmd_segment_up() { # BRIDGE ROUTER/PREFIX MAC: one subnet's L2 segment and the router's leg on it
+    local br=$1 cidr=$2 mac=$3
+    ip -n "$SW" link add "$br" type bridge
+    ip -n "$SW" link set "$br" up
+    ip -n "$SW" link add "r-$br" type veth peer name "$br" netns "$RT"
+    ip -n "$RT" link set "$br" address "$mac"
+    ip -n "$SW" link set "r-$br" master "$br" up
+    ip -n "$RT" addr add "$cidr" dev "$br"
+    ip -n "$RT" link set "$br" up
 }
 
 cmd_node_up() {
-    local name=$1 cidr=$2 mac=$3 vpc=$4 ns="$PREFIX-$1"
+    local name=$1 cidr=$2 mac=$3 br=$4 gw=$5 ns="$PREFIX-$1"
     ip netns add "$ns"
     ip -n "$ns" link set lo up
     ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1
@@ -89,11 +108,11 @@ cmd_node_up() {
         ip netns exec "$ns" sysctl -qw net.ipv4.neigh.eth0.locktime=8640000
         ip netns exec "$ns" sysctl -qw net.ipv4.neigh.eth0.base_reachable_time_ms=5000
     fi
-    ip -n "$SW" link set "v-$name" master br0 up
+    ip -n "$SW" link set "v-$name" master "$br" up
     ip -n "$ns" addr add "$cidr" dev eth0
     ip -n "$ns" link set eth0 up
-    # One L2 segment stands in for the VPC router: the other subnet is on-link.
-    ip -n "$ns" route replace "$vpc" dev eth0
+    # Only its own subnet is on-link; every other subnet (and the DNS server) is via the router.
+    ip -n "$ns" route replace default via "$gw" dev eth0
 }
 
 cmd_node_start() {
@@ -110,23 +129,23 @@ cmd_node_down() {
     ip netns del "$ns"
 }
 
-cmd_link() { # NAME up|down [VPC]: taking eth0 down drops its routes; up puts the VPC one back
+cmd_link() { # NAME up|down [GW]: taking eth0 down drops its routes; up puts the default one back
     ip -n "$PREFIX-$1" link set eth0 "$2"
     if [ "$2" = up ] && [ -n "${3:-}" ]; then
-        ip -n "$PREFIX-$1" route replace "$3" dev eth0
+        ip -n "$PREFIX-$1" route replace default via "$3" dev eth0
     fi
 }
 
 cmd_dns_up() { # the private zone's stand-in: dnsmasq, no upstream, one hosts file per record
-    local cidr=$1 vpc=$2 domain=$3 records=$4 log=$5 port=$6 ns="$PREFIX-dns" i
+    local cidr=$1 br=$2 gw=$3 domain=$4 records=$5 log=$6 port=$7 ns="$PREFIX-dns" i
     ip netns add "$ns"
     ip -n "$ns" link set lo up
     ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1
     ip -n "$SW" link add v-dns type veth peer name eth0 netns "$ns"
-    ip -n "$SW" link set v-dns master br0 up
+    ip -n "$SW" link set v-dns master "$br" up
     ip -n "$ns" addr add "$cidr" dev eth0
     ip -n "$ns" link set eth0 up
-    ip -n "$ns" route replace "$vpc" dev eth0
+    ip -n "$ns" route replace default via "$gw" dev eth0
     # --hostsdir: files added later are read at once (inotify): a new record is a new file.
     # --no-resolv and no --server: nothing is ever forwarded out of the lab; --local: a name of
     # the domain without a record is NXDOMAIN, as the private zone answers.
@@ -142,15 +161,16 @@ cmd_dns_up() { # the private zone's stand-in: dnsmasq, no upstream, one hosts fi
 }
 
 verb=${1:-}
-[ -n "$verb" ] || die "usage: net.sh cleanup|switch-up|node-up|node-start|node-down|link|dns-up ..."
+[ -n "$verb" ] || die "usage: net.sh cleanup|switch-up|segment-up|node-up|node-start|node-down|link|dns-up ..."
 shift
 case "$verb" in
     cleanup) cmd_cleanup ;;
     switch-up) cmd_switch_up ;;
-    node-up) [ $# -eq 4 ] || die "usage: node-up NAME IP/PREFIX MAC VPC"; cmd_node_up "$@" ;;
+    segment-up) [ $# -eq 3 ] || die "usage: segment-up BRIDGE ROUTER/PREFIX MAC"; cmd_segment_up "$@" ;;
+    node-up) [ $# -eq 5 ] || die "usage: node-up NAME IP/PREFIX MAC BRIDGE GW"; cmd_node_up "$@" ;;
     node-start) [ $# -eq 2 ] || die "usage: node-start NAME NODE_DIR"; cmd_node_start "$@" ;;
     node-down) [ $# -eq 1 ] || die "usage: node-down NAME"; cmd_node_down "$@" ;;
-    link) [ $# -ge 2 ] || die "usage: link NAME up|down [VPC]"; cmd_link "$@" ;;
-    dns-up) [ $# -eq 6 ] || die "usage: dns-up IP/PREFIX VPC DOMAIN RECORDS LOG PORT"; cmd_dns_up "$@" ;;
+    link) [ $# -ge 2 ] || die "usage: link NAME up|down [GW]"; cmd_link "$@" ;;
+    dns-up) [ $# -eq 7 ] || die "usage: dns-up IP/PREFIX BRIDGE GW DOMAIN RECORDS LOG PORT"; cmd_dns_up "$@" ;;
     *) die "unknown verb $verb" ;;
 esac

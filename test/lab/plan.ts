@@ -36,6 +36,19 @@ export interface LabNode extends PlanNode {
     readonly instanceId: string;
 }
 
+/**
+ * One subnet of the plan as the lab builds it: an L2 segment (a bridge in the switch
+ * namespace) and the router's interface on it at the subnet's VPC-router address (network + 1).
+ */
+export interface LabSegment {
+    readonly cidr: string;
+    /** The bridge's name in the switch namespace (br0, br1, ... in the plan's order). */
+    readonly bridge: string;
+    /** The router's address on this segment: every host's default gateway. */
+    readonly router: string;
+    readonly prefixLength: number;
+}
+
 /** An A record of the cluster's private zone, as the plan registers it (one per node). */
 export interface LabRecord {
     readonly fqdn: string;
@@ -46,8 +59,10 @@ export interface LabPlan {
     readonly report: PlanReport;
     readonly nodes: readonly LabNode[];
     readonly commands: readonly PlanCommand[];
-    /** The VPC's CIDR: one on-link route on every node stands in for the VPC router. */
+    /** The VPC's CIDR. */
     readonly vpcCidr: string;
+    /** Every subnet of the plan (public and private, every zone), each a segment of the lab. */
+    readonly segments: readonly LabSegment[];
     /** The master that must lead at the end (`mesos-cluster:preferredLeader`): seed 000's master-1. */
     readonly preferredLeader: string;
     /** The cluster's domain: the private zone's name and every node's search domain. */
@@ -147,6 +162,10 @@ export async function loadLabPlan(configFile: string, dir: string, { adjust }: L
         nodes,
         commands: report.commands,
         vpcCidr: vpc.inputs.cidrBlock as string,
+        segments: ofType(SUBNET).map((r, i): LabSegment => {
+            const cidr = r.inputs.cidrBlock as string;
+            return { cidr, bridge: `br${i}`, router: ipAdd(cidr, 1), prefixLength: Number(cidr.split("/")[1]) };
+        }),
         preferredLeader: validated.config.preferredLeader,
         domain: validated.config.domain,
         records,
@@ -155,6 +174,20 @@ export async function loadLabPlan(configFile: string, dir: string, { adjust }: L
         dir,
         configFile,
     };
+}
+
+/** The address `n` after a CIDR's network address. */
+export function ipAdd(cidr: string, n: number): string {
+    const v = cidr.split("/")[0].split(".").reduce((acc, o) => acc * 256 + Number(o), 0) + n;
+    return [24, 16, 8, 0].map((sh) => Math.floor(v / 2 ** sh) % 256).join(".");
+}
+
+/** Whether `ip` lies in `cidr`. */
+export function inCidr(ip: string, cidr: string): boolean {
+    const [base, bits] = cidr.split("/");
+    const num = (a: string) => a.split(".").reduce((acc, o) => acc * 256 + Number(o), 0);
+    const size = 2 ** (32 - Number(bits));
+    return Math.floor(num(ip) / size) === Math.floor(num(base) / size);
 }
 
 export function scriptFile(dir: string, command: PlanCommand): string {

@@ -10,7 +10,7 @@ import type { Report } from "../report";
  * launcher; Mesos and Marathon wait, so that the seed 000 replay decides who is elected first.
  */
 export const bringUp: Scenario = {
-    title: "build: one network namespace per node, on a bridge in its own switch namespace",
+    title: "build: one network namespace per node, on its subnet's bridge, subnets joined by a router",
     async run(lab: LabCluster, report: Report): Promise<void> {
         const { hosts, services } = lab;
         hosts.makeClientKey();
@@ -29,8 +29,16 @@ export const bringUp: Scenario = {
             return { ok: bad.length === 0, detail: bad.map(([n, r]) => `${n.name}: ${r.out.trim() || `exit ${r.code}`}`).join("; ") || hosts.nodes.map((n) => n.name).join(", ") };
         }, { timeout: 60_000, interval: 1000 }));
         report.require(`ssh -J root@${hosts.border.name} reaches every node`, ssh.ok, ssh.detail);
+        const routing = hosts.nodes.map((n) => {
+            const seg = hosts.segmentOf(n.privateIp);
+            const routes = hosts.routes(n.name);
+            const want = [`default via ${seg.router} dev eth0`, `${seg.cidr} dev eth0 proto kernel scope link src ${n.privateIp}`];
+            return { n, ok: routes.length === want.length && want.every((w) => routes.some((r) => r.trim() === w)), routes };
+        });
+        report.check(`every host reaches other subnets only through its subnet's router (default via network + 1; ${lab.plan.segments.length} subnets)`,
+            routing.every((r) => r.ok), routing.filter((r) => !r.ok).map((r) => `${r.n.name}: ${r.routes.join(" | ")}`).join("; ") || `${routing.length} hosts`);
         const names = lab.dns.resolves(hosts, hosts.nodes, hosts.nodes);
-        report.check("every host resolves every node by FQDN and short name", names.ok, names.detail);
+        report.check(`every host resolves every node across subnets by FQDN and short name (DNS at ${lab.dns.address}, through the router)`, names.ok, names.detail);
 
         section("ZooKeeper on the masters, through the launcher and the cloud-config's env file");
         const zk = await outcome(waitFor("the ZooKeeper ensemble settles (every member serves, one leader)", () => services.ensemble(), { timeout: 120_000, interval: 1000 }));

@@ -25,6 +25,13 @@ export const seed000: Scenario = {
         const others = hosts.nodes.filter((n) => n !== m1);
         const survivors = hosts.masters.filter((m) => m !== m1);
         const arpView = () => others.map((n) => [n.name, hosts.neighbour(n.name, ip)] as const);
+        // The ARP purge matters on master-1's own subnet; every other subnet reaches it through
+        // the router, at the router's MAC, and holds no entry for its IP.
+        const seg = hosts.segmentOf(ip);
+        const local = others.filter((n) => hosts.segmentOf(n.privateIp) === seg);
+        const remote = others.filter((n) => hosts.segmentOf(n.privateIp) !== seg);
+        const macOf = (entry: string) => / lladdr (\S+)/.exec(entry)?.[1] ?? "";
+        const routerView = () => new Map(remote.map((n) => [n.name, macOf(hosts.neighbour(n.name, hosts.segmentOf(n.privateIp).router))]));
 
         section(`seed 000 step 1: ${m1.name} is the elected master`);
         for (const unit of [MESOS, MARATHON]) services.systemctl(m1.name, "start", unit);
@@ -40,8 +47,12 @@ export const seed000: Scenario = {
         for (const n of others) hosts.ping(n.name, ip);
         const view = arpView();
         for (const [n, v] of view) say(`  ARP view on ${n}: ${v || "(none)"}`);
-        report.check(`every other host has a neighbour entry for ${ip} at the old MAC ${SEED_MACS.before}`, view.every(([, v]) => v.includes(SEED_MACS.before)),
-            view.filter(([, v]) => !v.includes(SEED_MACS.before)).map(([n]) => n).join(", ") || `${view.length} hosts`);
+        const localView = view.filter(([n]) => local.some((l) => l.name === n));
+        report.check(`every host of ${m1.name}'s subnet ${seg.cidr} (${local.map((n) => n.name).join(", ")}) has a neighbour entry for ${ip} at the old MAC ${SEED_MACS.before}`,
+            local.length > 0 && localView.every(([, v]) => v.includes(SEED_MACS.before)),
+            localView.filter(([, v]) => !v.includes(SEED_MACS.before)).map(([n]) => n).join(", ") || `${localView.length} hosts`);
+        const routersBefore = routerView();
+        say(`hosts of other subnets, their router's MAC: ${[...routersBefore].map(([n, m]) => `${n}=${m || "(none)"}`).join(" ")}`);
 
         section(`seed 000 step 2: destroy ${m1.name}`);
         const tDestroy = Date.now();
@@ -55,7 +66,8 @@ export const seed000: Scenario = {
         lab.boot(m1, SEED_MACS.after, { autostartLeaders: true });
         hosts.writeKnownHosts();
         say(`${m1.name} MAC ${SEED_MACS.before} -> ${SEED_MACS.after}; env file from its cloud-config: ${hosts.cloudConfigFile(m1, PATHS.exhibitorEnv).trim().replace(/\n/g, " | ")}`);
-        say(`before the post-steps, hosts still at the old MAC: ${arpView().filter(([, v]) => v.includes(SEED_MACS.before)).map(([n]) => n).join(", ") || "none"}`);
+        const stale = arpView().filter(([, v]) => v.includes(SEED_MACS.before)).map(([n]) => n);
+        say(`before the post-steps, hosts still at the old MAC: ${stale.join(", ") || "none"}`);
 
         section("seed 000 steps 3-5: the plan's post-step commands, over SSH through the border");
         const results = await lab.postSteps.run(lab.plan.commands, { label: "replay" });
@@ -73,6 +85,24 @@ export const seed000: Scenario = {
         report.check(`no host keeps ${m1.name}'s old MAC (entry gone or ${SEED_MACS.after})`,
             after.every(([, v]) => !v.includes(SEED_MACS.before) && (v === "" || v.includes(SEED_MACS.after) || /FAILED|INCOMPLETE/.test(v))),
             after.filter(([, v]) => v.includes(SEED_MACS.before)).map(([n]) => n).join(", ") || `${after.length} hosts`);
+        // The purge (arp-purge --all on every host) is what clears them: the lab's hosts never
+        // rewrite an entry they hold from someone else's ARP broadcast.
+        const cleared = stale.filter((n) => !after.some(([a, v]) => a === n && v.includes(SEED_MACS.before)));
+        report.check(`the ARP purge is exercised on ${m1.name}'s own subnet ${seg.cidr}: hosts there held its old MAC before the post-steps and none does after`,
+            stale.length > 0 && stale.every((n) => local.some((l) => l.name === n)) && cleared.length === stale.length,
+            `held it before the post-steps: ${stale.join(", ") || "no host"} (subnet: ${local.map((n) => n.name).join(", ")}); cleared: ${cleared.join(", ") || "none"}`);
+        const routersAfter = routerView();
+        const through = remote.map((n) => {
+            const reach = hosts.ping(n.name, ip);
+            const entry = hosts.neighbour(n.name, ip);
+            const before = routersBefore.get(n.name) ?? "";
+            const now = routersAfter.get(n.name) ?? "";
+            const ok = entry === "" && reach && before !== "" && before === now;
+            return { n, ok, why: `${n.name}: entry for ${ip} ${entry || "none"}, ping ${reach ? "ok" : "lost"}, router ${before || "none"} -> ${now || "none"}` };
+        });
+        report.check(`hosts in other subnets reach ${m1.name} through their router (no neighbour entry for ${ip}; router's MAC unchanged)`,
+            remote.length > 0 && through.every((t) => t.ok),
+            through.filter((t) => !t.ok).map((t) => t.why).join("; ") || `${remote.length} hosts: ${remote.map((n) => n.name).join(", ")}`);
         const zk = services.ensemble();
         report.check("ZooKeeper ensemble: one leader, every member serves", zk.ok, zk.detail);
         const survived = services.zkcli(survivors[survivors.length - 1].name, "check", TEST_ZNODES, ...TEST_VALUES);
