@@ -6,12 +6,13 @@ import { MOCK_ACCOUNT, type Evaluation, type RegisteredResource } from "../scrip
 import { ecrCacheStatements } from "../components/iam/policies";
 import { devRawConfig, devStackConfig, withPatch } from "./helpers/devConfig";
 import { byName, evaluateStack, ofType } from "./helpers/evaluate";
+import { TYPES } from "../scripts/offline/resourceTypes";
 
 // Membership is a property of the cluster (DNS records, EC2 discovery), not of each node's
 // frozen user data: adding a node must not touch anything that exists.
 
-const INSTANCE = "aws:ec2/instance:Instance";
-const RECORD = "aws:route53/record:Record";
+const INSTANCE = TYPES.instance;
+const RECORD = TYPES.dnsRecord;
 
 function rendered(workers: number) {
     const validated = validateConfig(withPatch(devRawConfig(), { nodes: { worker: { count: workers } } }));

@@ -1,10 +1,11 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import type { Evaluation, RegisteredResource } from "../scripts/offline/mockEngine";
 import { byName, evaluateStack, ofType } from "./helpers/evaluate";
+import { TYPES } from "../scripts/offline/resourceTypes";
 
-const INSTANCE = "aws:ec2/instance:Instance";
-const SG = "aws:ec2/securityGroup:SecurityGroup";
-const INGRESS = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule";
+const INSTANCE = TYPES.instance;
+const SG = TYPES.securityGroup;
+const INGRESS = TYPES.ingressRule;
 
 // The dev stack over three zones: node N of a role in zone (N-1) mod 3, at offset + its rank
 // in that zone of the zone's subnet (written out, not computed with the code under test).

@@ -4,20 +4,21 @@ import { beforeAll, describe, expect, it } from "vitest";
 import type { Evaluation, RegisteredResource } from "../scripts/offline/mockEngine";
 import { devStackConfig, SINGLE_ZONE_NETWORK } from "./helpers/devConfig";
 import { byName, evaluateStack, ofType } from "./helpers/evaluate";
+import { TYPES } from "../scripts/offline/resourceTypes";
 
 // The network per zone under mocks: subnets, NAT gateways, route tables; a single shared NAT;
 // the single-zone stack exactly as before zones; security-group rules by role, not by subnet.
 
-const SUBNET = "aws:ec2/subnet:Subnet";
-const NAT = "aws:ec2/natGateway:NatGateway";
-const EIP = "aws:ec2/eip:Eip";
-const ROUTE_TABLE = "aws:ec2/routeTable:RouteTable";
-const ROUTE = "aws:ec2/route:Route";
-const ASSOCIATION = "aws:ec2/routeTableAssociation:RouteTableAssociation";
-const INSTANCE = "aws:ec2/instance:Instance";
-const SG = "aws:ec2/securityGroup:SecurityGroup";
-const INGRESS = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule";
-const EGRESS = "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule";
+const SUBNET = TYPES.subnet;
+const NAT = TYPES.natGateway;
+const EIP = TYPES.eip;
+const ROUTE_TABLE = TYPES.routeTable;
+const ROUTE = TYPES.route;
+const ASSOCIATION = TYPES.routeTableAssociation;
+const INSTANCE = TYPES.instance;
+const SG = TYPES.securityGroup;
+const INGRESS = TYPES.ingressRule;
+const EGRESS = TYPES.egressRule;
 
 const network = (patch: Record<string, unknown>) => {
     const current = JSON.parse(devStackConfig().config["mesos-cluster:network"]);

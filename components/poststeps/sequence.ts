@@ -6,7 +6,7 @@ import { exhibitorRewriteChain } from "./exhibitorRewrite";
 import { leaderStepDownRounds } from "./leaderStepDown";
 import type { StepContext } from "./stepContext";
 import { waitReadySpecs } from "./waitReady";
-import { agentReregisterSpec } from "./workerRejoin";
+import { agentReregisterSpec } from "./agentReregister";
 
 /**
  * Every post-step command of the cluster, in an order in which they can run. What re-runs
@@ -43,8 +43,7 @@ export function planPostSteps(plan: ClusterPlan, prefix: string = plan.clusterId
     // A quorum node talks to its peers: their caches must be clean before it rejoins. A lone
     // member has no cluster to rejoin: rebuilt, it starts a new one (its data is gone anyway).
     const quorum = plan.nodes.filter((node) => node.role === "quorum");
-    if (quorum.length === 1) quorum.pop();
-    const swaps = quorum.map((node) => {
+    const swaps = (quorum.length > 1 ? quorum : []).map((node) => {
         const others = quorum.filter((other) => other !== node);
         return etcdMemberSwapSpec(ctx, node, others, [...afterBorder, ...others.map((o) => purgeOf.get(o.name)!)]);
     });

@@ -6,10 +6,11 @@ import { evaluateStackFile, PROJECT_ROOT } from "./evaluateStack";
 import { Evaluation, isSecretValue, RegisteredResource } from "./mockEngine";
 import { stackFile } from "./stackConfig";
 import { PullRow, pullWarnings } from "../../components/registry/pulls";
+import { TYPES } from "./resourceTypes";
 
-const INSTANCE = "aws:ec2/instance:Instance";
-const REMOTE_COMMAND = "command:remote:Command";
-const SUBNET = "aws:ec2/subnet:Subnet";
+const INSTANCE = TYPES.instance;
+const REMOTE_COMMAND = TYPES.remoteCommand;
+const SUBNET = TYPES.subnet;
 
 const USAGE = `usage: npm run plan -- [--stack NAME | --config FILE] [--json] [--out DIR]
 
@@ -249,7 +250,7 @@ export function writeOut(dir: string, evaluation: Evaluation): string[] {
     // Each role's bundle, as the node fetches it from the bucket.
     const bundlesDir = path.join(dir, "bundles");
     fs.mkdirSync(bundlesDir, { recursive: true });
-    for (const object of evaluation.resources.filter((r) => r.type === "aws:s3/bucketObjectv2:BucketObjectv2")) {
+    for (const object of evaluation.resources.filter((r) => r.type === TYPES.bundleObject)) {
         const file = path.join(bundlesDir, `${object.inputs.tags.Role}.sh`);
         fs.writeFileSync(file, object.inputs.content as string, { mode: 0o755 });
         written.push(file);

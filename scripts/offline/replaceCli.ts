@@ -5,8 +5,9 @@ import { shellWord } from "../../components/text/shellQuote";
 import { errorLines, evaluateStackFile, PROJECT_ROOT } from "./evaluateStack";
 import { Evaluation, RegisteredResource } from "./mockEngine";
 import { stackFile } from "./stackConfig";
+import { TYPES } from "./resourceTypes";
 
-const INSTANCE = "aws:ec2/instance:Instance";
+const INSTANCE = TYPES.instance;
 
 const USAGE = `usage: npm run replace -- <node> [--stack NAME] [--dry-run] [-- extra pulumi up args]
 

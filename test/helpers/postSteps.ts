@@ -1,10 +1,11 @@
 import { spawn } from "child_process";
 import { Evaluation, isSecretValue, RegisteredResource } from "../../scripts/offline/mockEngine";
 import { evaluateStack } from "./evaluate";
+import { TYPES } from "../../scripts/offline/resourceTypes";
 
 export { PROJECT_ROOT } from "./devConfig";
-export const COMMAND = "command:remote:Command";
-export const INSTANCE = "aws:ec2/instance:Instance";
+export const COMMAND = TYPES.remoteCommand;
+export const INSTANCE = TYPES.instance;
 
 /** index.ts evaluated afresh under mocks; `ids` plays `pulumi up --replace` of those resources. */
 export const evaluateDev = evaluateStack;

@@ -7,6 +7,7 @@ import { evaluateProgram, Evaluation, RegisteredResource } from "../../scripts/o
 import { buildReport, nodeFromInstance, PlanCommand, PlanNode, PlanReport, writeOut } from "../../scripts/offline/planCli";
 import { readStackConfig } from "../../scripts/offline/stackConfig";
 import { LabError } from "./proc";
+import { TYPES } from "../../scripts/offline/resourceTypes";
 
 /**
  * The plan the lab builds: the program itself (index.ts) evaluated in-process under the same
@@ -18,11 +19,11 @@ import { LabError } from "./proc";
  */
 
 const PROJECT_ROOT = path.resolve(__dirname, "..", "..");
-const VPC = "aws:ec2/vpc:Vpc";
-const SUBNET = "aws:ec2/subnet:Subnet";
-const INSTANCE = "aws:ec2/instance:Instance";
-const RECORD = "aws:route53/record:Record";
-const BUNDLE = "aws:s3/bucketObjectv2:BucketObjectv2";
+const VPC = TYPES.vpc;
+const SUBNET = TYPES.subnet;
+const INSTANCE = TYPES.instance;
+const RECORD = TYPES.dnsRecord;
+const BUNDLE = TYPES.bundleObject;
 const NODES_KEY = "mesos-cluster:nodes";
 
 export interface LabNode extends PlanNode {
