@@ -294,6 +294,12 @@ export class Hosts {
         return this.inNet(from, ["ip", "neigh", "show", ip]).stdout.trim();
     }
 
+    /** Sets the node's neighbour entry for `ip` to `mac`, STALE, as a cache that missed a MAC change holds it. */
+    plantStaleNeighbour(from: string, ip: string, mac: string): void {
+        const r = this.inNet(from, ["ip", "neigh", "replace", ip, "lladdr", mac, "dev", "eth0", "nud", "stale"]);
+        if (r.code !== 0) throw new LabError(`${from}: ip neigh replace ${ip} lladdr ${mac} failed: ${r.stderr.trim()}`);
+    }
+
     /** One ping from the node to `ip`; whether it was answered. */
     ping(from: string, ip: string): boolean {
         return this.inNet(from, ["ping", "-c", "1", "-W", "2", ip], { timeout: 5000 }).code === 0;

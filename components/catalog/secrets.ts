@@ -1,0 +1,75 @@
+import type { Role } from "./roles";
+
+/**
+ * The cluster's secrets as the nodes see them (issue 12): one file each under SECRETS_DIR,
+ * written at boot from SSM Parameter Store (SecureString) by the node's own instance profile,
+ * which may read only its role's parameters. The program generates every value
+ * (components/secrets/); units and scripts read the files, never a command line or user data.
+ *
+ * A parameter's name is `/<clusterId>/<role>/<file>` for a role-wide secret and
+ * `/<clusterId>/<role>/<node>/<file>` for a node's own (scope "node"); a node's boot fetch
+ * writes both levels of its role, and only those, to SECRETS_DIR/<file>.
+ */
+export const SECRETS_DIR = "/etc/mesos-cluster/secrets";
+
+/** Principals and user names: not secret, fixed, so every side agrees on them. */
+export const PRINCIPALS = {
+    /** Mesos agents authenticate to masters as this principal (--credential). */
+    mesosAgent: "mesos-agent",
+    /** Marathon registers with Mesos as this framework principal (--mesos_authentication_principal). */
+    marathonFramework: "marathon",
+    /** The HTTP user of Marathon's API and Mesos's read-write endpoints: post-steps, marathon-lb, operators. */
+    httpOperator: "operator",
+    /** ZooKeeper digest users: each service owns its znodes. */
+    zkMesos: "mesos",
+    zkMarathon: "marathon",
+} as const;
+
+export interface SecretFile {
+    /** File name under SECRETS_DIR, and the last part of its SSM parameter name. */
+    readonly file: string;
+    /** The roles whose nodes receive it. */
+    readonly roles: readonly Role[];
+    /** "role": one value for the role; "node": one value per node of the role. */
+    readonly scope: "role" | "node";
+    /** What it holds, in the format the reader expects. */
+    readonly what: string;
+}
+
+/** Every secret file, by key. Content builders live in components/secrets/. */
+export const SECRET_FILES = {
+    /** Masters' --credentials: {"credentials":[{principal,secret}...]} for the agent, Marathon and the HTTP operator. */
+    mesosCredentials: { file: "mesos-credentials.json", roles: ["master"], scope: "role", what: "Mesos credentials JSON" },
+    /** Agents' --credential: {"principal":...,"secret":...}. */
+    mesosAgentCredential: { file: "mesos-agent-credential.json", roles: ["worker"], scope: "role", what: "Mesos credential JSON" },
+    /** Marathon's --mesos_authentication_secret_file: the framework secret alone, no newline. */
+    marathonFrameworkSecret: { file: "marathon-framework-secret", roles: ["master"], scope: "role", what: "secret, no newline" },
+    /** `operator:<password>`: Marathon's HTTP credentials; curl reads it through a config file, never argv. */
+    httpOperator: { file: "http-operator", roles: ["master", "worker"], scope: "role", what: "user:password, no newline" },
+    /** zk://mesos:<pw>@<masters>:2181/mesos for --zk=file://... (masters and agents). */
+    zkMesosUrl: { file: "zk-mesos-url", roles: ["master", "worker"], scope: "role", what: "zk:// URL with digest credentials" },
+    /** zk://marathon:<pw>@<masters>:2181/marathon, and the mesos one, for Marathon's env file. */
+    marathonEnv: { file: "marathon.env", roles: ["master"], scope: "role", what: "MARATHON_* env file (ZK URLs, HTTP credentials)" },
+    /** etcd's cluster CA certificate (PEM). */
+    etcdCa: { file: "etcd-ca.crt", roles: ["quorum"], scope: "role", what: "PEM certificate" },
+    /** A quorum node's server+peer certificate and key (PEM), SANs: its IP and name. */
+    etcdNodeCert: { file: "etcd-node.crt", roles: ["quorum"], scope: "node", what: "PEM certificate" },
+    etcdNodeKey: { file: "etcd-node.key", roles: ["quorum"], scope: "node", what: "PEM private key" },
+    /** etcdctl's client certificate and key (PEM): the post-steps' etcd-member-swap. */
+    etcdClientCert: { file: "etcd-client.crt", roles: ["quorum"], scope: "role", what: "PEM certificate" },
+    etcdClientKey: { file: "etcd-client.key", roles: ["quorum"], scope: "role", what: "PEM private key" },
+    /** The node's own SSH host key (OpenSSH ed25519 private key); its public half pins every post-step connection. */
+    sshHostKey: { file: "ssh_host_ed25519_key", roles: ["border", "quorum", "master", "worker"], scope: "node", what: "OpenSSH private key" },
+} as const satisfies Record<string, SecretFile>;
+
+export type SecretKey = keyof typeof SECRET_FILES;
+
+/** The secret files a role's nodes receive. */
+export function roleSecretFiles(role: Role): SecretKey[] {
+    return (Object.keys(SECRET_FILES) as SecretKey[]).filter((key) => (SECRET_FILES[key].roles as readonly Role[]).includes(role));
+}
+
+/** Path on the node. */
+export function secretPath(key: SecretKey): string {
+    return `${SECRETS_DIR}/${SECRET_FILES[key].file}`;
+}
