@@ -1,0 +1,130 @@
+import { PRINCIPALS, SecretKey } from "../catalog/secrets";
+
+/**
+ * The text of the service secret files (issue 12), from plain strings: the generated passwords
+ * and the masters' ZooKeeper host list. Pure: the program (components/secrets/) feeds it the
+ * @pulumi/random values inside an apply, the tests and the lab feed it test values. Each
+ * builder writes exactly what its reader expects (checked against the pinned versions' source;
+ * see docs/roles.md, "Authentication"):
+ *
+ * - `mesos-credentials.json`: Mesos 1.7 `--credentials` (masters), read by
+ *   `credentials::read` (src/credentials/credentials.hpp) as JSON `{"credentials": [...]}`; the
+ *   same file authenticates agents and frameworks (CRAM-MD5) and HTTP requests (basic).
+ * - `mesos-agent-credential.json`: `--credential` (agents), `credentials::readCredential`:
+ *   `{"principal", "secret"}`.
+ * - `marathon-framework-secret`: Marathon's `--mesos_authentication_secret_file`, read whole
+ *   (`ByteString.readFrom(...).toStringUtf8`): no newline, or it would be part of the secret.
+ * - `http-operator`: `user:password`, no newline. Marathon's `--http_credentials` value is
+ *   matched by `(.+):(.+)` (greedy: the user is everything before the last `:`, and a value
+ *   that does not match turns authentication off with only a log line); marathon-lb's
+ *   `--marathon-auth-credential-file` splits the first line on every `:` and wants two parts.
+ * - `zk-mesos-url`: `zk://mesos:<pw>@hosts/mesos` for Mesos' `--zk=file://` / `--master=file://`
+ *   (the URL is trimmed by `zookeeper::URL::parse`, so the trailing newline is harmless).
+ * - `marathon.env`: a `docker run --env-file` file (`KEY=value` lines taken literally, no
+ *   quoting): MARATHON_MASTER, MARATHON_ZK, MARATHON_HTTP_CREDENTIALS. Marathon 1.11 turns every
+ *   MARATHON_* variable into a flag inside the JVM (Main.envToArgs), not on a command line.
+ *
+ * Every password must be URL-unreserved characters (`A-Z a-z 0-9 . _ ~ -`), at least 16: it then
+ * sits unescaped in a zk:// userinfo (Marathon's ZkUrlPattern takes `[^@]+` as the password,
+ * Mesos splits the URL at the last `/` and `@`), in `user:password` (no `:`), in JSON, in an
+ * env file and in a curl config. Generate them with @pulumi/random `special: false`.
+ */
+
+const PASSWORD = /^[A-Za-z0-9._~-]{16,}$/;
+const HOST_PORT = /^[A-Za-z0-9.-]+:[1-9][0-9]{0,4}$/;
+
+/** The inputs of every service secret file: passwords, and `host:port` of each master's ZooKeeper. */
+export interface ServiceSecretInputs {
+    /** The Mesos agents' secret (principal `mesos-agent`). */
+    readonly agentSecret: string;
+    /** Marathon's framework secret (principal `marathon`). */
+    readonly marathonSecret: string;
+    /** The HTTP operator's password (user `operator`): Marathon's API, Mesos' read-write endpoints. */
+    readonly operatorPassword: string;
+    /** ZooKeeper digest password of user `mesos`. */
+    readonly mesosZkPassword: string;
+    /** ZooKeeper digest password of user `marathon`. */
+    readonly marathonZkPassword: string;
+    /** The masters' ZooKeeper client addresses, `ip:2181`, in the plan's master order. */
+    readonly zkHosts: readonly string[];
+}
+
+function password(what: string, value: string): string {
+    if (!PASSWORD.test(value)) {
+        throw new Error(`${what} must be at least 16 characters of A-Z a-z 0-9 . _ ~ - (got ${value.length} characters${/[^A-Za-z0-9._~-]/.test(value) ? ", some outside that set" : ""})`);
+    }
+    return value;
+}
+
+function hosts(zkHosts: readonly string[]): string {
+    if (zkHosts.length === 0) throw new Error("zkHosts: no ZooKeeper host given");
+    for (const h of zkHosts) if (!HOST_PORT.test(h)) throw new Error(`zkHosts: ${JSON.stringify(h)} is not host:port`);
+    return zkHosts.join(",");
+}
+
+/** `host:port` of each master's ZooKeeper: what `zkHosts` takes. */
+export function zkHostsOf(masterIps: readonly string[], port: number): string[] {
+    return masterIps.map((ip) => `${ip}:${port}`);
+}
+
+/** `zk://user:password@h1:2181,h2:2181/path` (digest credentials in the userinfo). */
+export function zkDigestUrl(user: string, pw: string, zkHosts: readonly string[], path: string): string {
+    if (!/^[a-z][a-z0-9-]*$/.test(user)) throw new Error(`ZooKeeper user ${JSON.stringify(user)} is not a plain name`);
+    if (!/^(\/[A-Za-z0-9._-]+)+$/.test(path)) throw new Error(`ZooKeeper path ${JSON.stringify(path)} is not /a/b`);
+    return `zk://${user}:${password(`the ZooKeeper password of ${user}`, pw)}@${hosts(zkHosts)}${path}`;
+}
+
+/** Masters' `--credentials`: the agents', Marathon's and the HTTP operator's. */
+export function mesosCredentialsFile(i: Pick<ServiceSecretInputs, "agentSecret" | "marathonSecret" | "operatorPassword">): string {
+    const credentials = [
+        { principal: PRINCIPALS.mesosAgent, secret: password("agentSecret", i.agentSecret) },
+        { principal: PRINCIPALS.marathonFramework, secret: password("marathonSecret", i.marathonSecret) },
+        { principal: PRINCIPALS.httpOperator, secret: password("operatorPassword", i.operatorPassword) },
+    ];
+    return `${JSON.stringify({ credentials }, null, 2)}\n`;
+}
+
+/** Agents' `--credential`. */
+export function mesosAgentCredentialFile(agentSecret: string): string {
+    return `${JSON.stringify({ principal: PRINCIPALS.mesosAgent, secret: password("agentSecret", agentSecret) })}\n`;
+}
+
+/** Marathon's `--mesos_authentication_secret_file`: the secret alone, no newline. */
+export function marathonFrameworkSecretFile(marathonSecret: string): string {
+    return password("marathonSecret", marathonSecret);
+}
+
+/** `operator:<password>`, no newline: Marathon's HTTP credentials as marathon-lb and curl read them. */
+export function httpOperatorFile(operatorPassword: string): string {
+    return `${PRINCIPALS.httpOperator}:${password("operatorPassword", operatorPassword)}`;
+}
+
+/** Mesos' ZooKeeper URL with the `mesos` digest user, for `--zk=file://` and `--master=file://`. */
+export function zkMesosUrlFile(i: Pick<ServiceSecretInputs, "mesosZkPassword" | "zkHosts">): string {
+    return `${zkDigestUrl(PRINCIPALS.zkMesos, i.mesosZkPassword, i.zkHosts, "/mesos")}\n`;
+}
+
+/** Marathon's env file (`docker run --env-file`): its Mesos and ZooKeeper URLs and HTTP credentials. */
+export function marathonEnvFile(i: Pick<ServiceSecretInputs, "mesosZkPassword" | "marathonZkPassword" | "operatorPassword" | "zkHosts">): string {
+    return [
+        `MARATHON_MASTER=${zkDigestUrl(PRINCIPALS.zkMesos, i.mesosZkPassword, i.zkHosts, "/mesos")}`,
+        `MARATHON_ZK=${zkDigestUrl(PRINCIPALS.zkMarathon, i.marathonZkPassword, i.zkHosts, "/marathon")}`,
+        `MARATHON_HTTP_CREDENTIALS=${httpOperatorFile(i.operatorPassword)}`,
+        "",
+    ].join("\n");
+}
+
+/** The service secret files this module builds, by contract key (components/catalog/secrets.ts). */
+export type ServiceSecretKey = Extract<SecretKey, "mesosCredentials" | "mesosAgentCredential" | "marathonFrameworkSecret" | "httpOperator" | "zkMesosUrl" | "marathonEnv">;
+
+/** Every service secret file's text, by contract key: what the boot fetch writes to secretPath(key). */
+export function serviceSecretFiles(i: ServiceSecretInputs): Record<ServiceSecretKey, string> {
+    return {
+        mesosCredentials: mesosCredentialsFile(i),
+        mesosAgentCredential: mesosAgentCredentialFile(i.agentSecret),
+        marathonFrameworkSecret: marathonFrameworkSecretFile(i.marathonSecret),
+        httpOperator: httpOperatorFile(i.operatorPassword),
+        zkMesosUrl: zkMesosUrlFile(i),
+        marathonEnv: marathonEnvFile(i),
+    };
+}

@@ -1,0 +1,154 @@
+import { describe, expect, it } from "vitest";
+import { SECRET_FILES } from "../components/catalog/secrets";
+import {
+    httpOperatorFile,
+    marathonEnvFile,
+    marathonFrameworkSecretFile,
+    mesosAgentCredentialFile,
+    mesosCredentialsFile,
+    serviceSecretFiles,
+    zkDigestUrl,
+    zkHostsOf,
+    zkMesosUrlFile,
+} from "../components/secrets/contents";
+
+// The service secret files' text (issue 12), literal: what Mesos 1.7, Marathon 1.11 and
+// marathon-lb 1.14 read (see components/secrets/contents.ts for the source lines).
+
+const INPUTS = {
+    agentSecret: "agent-secret-0123456789",
+    marathonSecret: "marathon-secret-0123456789",
+    operatorPassword: "operator.pw_0123456789~",
+    mesosZkPassword: "mesos-zk-pw-0123456789",
+    marathonZkPassword: "marathon-zk-pw-0123456789",
+    zkHosts: ["10.136.64.11:2181", "10.136.128.11:2181", "10.136.192.11:2181"],
+};
+const HOSTS = "10.136.64.11:2181,10.136.128.11:2181,10.136.192.11:2181";
+
+describe("service secret files, literal", () => {
+    it("mesos-credentials.json: the agent, Marathon and the HTTP operator, as Mesos' --credentials JSON", () => {
+        expect(mesosCredentialsFile(INPUTS)).toBe(
+            `{
+  "credentials": [
+    {
+      "principal": "mesos-agent",
+      "secret": "agent-secret-0123456789"
+    },
+    {
+      "principal": "marathon",
+      "secret": "marathon-secret-0123456789"
+    },
+    {
+      "principal": "operator",
+      "secret": "operator.pw_0123456789~"
+    }
+  ]
+}
+`,
+        );
+    });
+
+    it("mesos-agent-credential.json: one credential, as --credential reads it", () => {
+        expect(mesosAgentCredentialFile(INPUTS.agentSecret)).toBe('{"principal":"mesos-agent","secret":"agent-secret-0123456789"}\n');
+    });
+
+    it("marathon-framework-secret: the secret alone, no newline (Marathon reads the whole file)", () => {
+        expect(marathonFrameworkSecretFile(INPUTS.marathonSecret)).toBe("marathon-secret-0123456789");
+    });
+
+    it("http-operator: operator:<password>, no newline", () => {
+        expect(httpOperatorFile(INPUTS.operatorPassword)).toBe("operator:operator.pw_0123456789~");
+    });
+
+    it("zk-mesos-url: the mesos digest user in a zk:// URL over every master", () => {
+        expect(zkMesosUrlFile(INPUTS)).toBe(`zk://mesos:mesos-zk-pw-0123456789@${HOSTS}/mesos\n`);
+    });
+
+    it("marathon.env: MARATHON_MASTER, MARATHON_ZK (each its own digest user) and MARATHON_HTTP_CREDENTIALS", () => {
+        expect(marathonEnvFile(INPUTS)).toBe(
+            [
+                `MARATHON_MASTER=zk://mesos:mesos-zk-pw-0123456789@${HOSTS}/mesos`,
+                `MARATHON_ZK=zk://marathon:marathon-zk-pw-0123456789@${HOSTS}/marathon`,
+                "MARATHON_HTTP_CREDENTIALS=operator:operator.pw_0123456789~",
+                "",
+            ].join("\n"),
+        );
+    });
+
+    it("serviceSecretFiles: one text per contract key, each the builder's", () => {
+        const files = serviceSecretFiles(INPUTS);
+        expect(Object.keys(files).sort()).toEqual(["httpOperator", "marathonEnv", "marathonFrameworkSecret", "mesosAgentCredential", "mesosCredentials", "zkMesosUrl"]);
+        for (const key of Object.keys(files)) expect(SECRET_FILES).toHaveProperty(key);
+        expect(files.marathonEnv).toBe(marathonEnvFile(INPUTS));
+        expect(files.zkMesosUrl).toBe(zkMesosUrlFile(INPUTS));
+    });
+
+    it("zkHostsOf: ip:port per master, in the given order", () => {
+        expect(zkHostsOf(["10.136.64.11", "10.136.128.11"], 2181)).toEqual(["10.136.64.11:2181", "10.136.128.11:2181"]);
+    });
+});
+
+describe("what the readers' parsers make of them", () => {
+    it("Marathon's ZkUrlPattern (releases/1.11 ZookeeperConf.scala) finds user, password, hosts and path", () => {
+        // The pattern as Marathon writes it, in JavaScript.
+        const user = "[^/:]+", pass = "[^@]+", hostAndPort = "[A-z0-9-.]+(?::\\d+)?", zkNode = "[^/]+";
+        const pattern = new RegExp(`^zk://(?:(${user}):(${pass})@)?(${hostAndPort}(?:,${hostAndPort})*)(/${zkNode}(?:/${zkNode})*)$`);
+        const m = pattern.exec(zkDigestUrl("marathon", INPUTS.marathonZkPassword, INPUTS.zkHosts, "/marathon"));
+        expect(m?.slice(1)).toEqual(["marathon", INPUTS.marathonZkPassword, HOSTS, "/marathon"]);
+    });
+
+    it("Mesos' zookeeper::URL::parse (1.7.0 include/mesos/zookeeper/url.hpp): trim, path from the first '/', credentials before the last '@'", () => {
+        const parse = (url: string) => {
+            let s = url.trim().slice("zk://".length);
+            const slash = s.indexOf("/");
+            const path = s.slice(slash);
+            s = s.slice(0, slash);
+            const at = s.lastIndexOf("@");
+            return { credentials: s.slice(0, at), servers: s.slice(at + 1), path };
+        };
+        expect(parse(zkMesosUrlFile(INPUTS))).toEqual({ credentials: `mesos:${INPUTS.mesosZkPassword}`, servers: HOSTS, path: "/mesos" });
+    });
+
+    it("Marathon's --http_credentials pattern (.+):(.+) and marathon-lb's split(':') both give operator and the password", () => {
+        const text = httpOperatorFile(INPUTS.operatorPassword);
+        expect(/^(.+):(.+)$/.exec(text)?.slice(1)).toEqual(["operator", INPUTS.operatorPassword]);
+        expect(text.split(":")).toEqual(["operator", INPUTS.operatorPassword]);
+    });
+
+    it("the env file is KEY=value lines only, as docker run --env-file reads them", () => {
+        for (const line of marathonEnvFile(INPUTS).trimEnd().split("\n")) expect(line).toMatch(/^MARATHON_[A-Z_]+=[^\s"'#]+$/);
+    });
+});
+
+describe("refused inputs: a value the readers would misread never reaches a file", () => {
+    const bad: [string, string][] = [
+        ["a ':' (Marathon would take the user up to the last ':'; marathon-lb finds three parts)", "pass:word-0123456789"],
+        ["an '@' (Marathon's zk URL pattern stops the password there)", "pass@word-0123456789"],
+        ["a '/' (Mesos takes the ZooKeeper path from the first '/')", "pass/word-0123456789"],
+        ["a newline (an env file line ends there)", "password-0123456789\nX=1"],
+        ["a quote (curl's config and JSON quoting)", 'password"0123456789'],
+        ["fewer than 16 characters", "short-pw"],
+    ];
+    for (const [what, value] of bad) {
+        it(`a password with ${what}`, () => {
+            expect(() => httpOperatorFile(value)).toThrow(/operatorPassword must be at least 16 characters of A-Z a-z 0-9 \. _ ~ -/);
+            expect(() => zkMesosUrlFile({ ...INPUTS, mesosZkPassword: value })).toThrow(/the ZooKeeper password of mesos must be/);
+            expect(() => serviceSecretFiles({ ...INPUTS, agentSecret: value })).toThrow(/agentSecret must be/);
+        });
+    }
+
+    it("the error never repeats the value", () => {
+        expect(() => httpOperatorFile("secret:value-0123456789")).toThrow(/got 23 characters, some outside that set/);
+        try {
+            httpOperatorFile("secret:value-0123456789");
+        } catch (err) {
+            expect(String(err)).not.toContain("secret:value");
+        }
+    });
+
+    it("no ZooKeeper host, or one that is not host:port", () => {
+        expect(() => zkMesosUrlFile({ ...INPUTS, zkHosts: [] })).toThrow("zkHosts: no ZooKeeper host given");
+        expect(() => zkMesosUrlFile({ ...INPUTS, zkHosts: ["10.136.64.11"] })).toThrow('zkHosts: "10.136.64.11" is not host:port');
+        expect(() => zkMesosUrlFile({ ...INPUTS, zkHosts: ["a@b:2181"] })).toThrow("is not host:port");
+    });
+});
