@@ -114,15 +114,16 @@ describe("masters", () => {
 
     it("run mesos-master with the plan's quorum, zk, and the node's name and address", () => {
         const run = execStart(unit("master-3", "mesos-master.service"));
-        for (const flag of [`--quorum=${devPlan.mesosQuorum}`, `--zk=${devPlan.mesosZk}`, "--hostname=master-3.cell-1.dc-1.demo.lan", "--ip=10.136.192.11", "--advertise_ip=10.136.192.11", "--work_dir=/var/lib/mesos", "--cluster=cell-1"]) {
+        for (const flag of [`--quorum=${devPlan.mesosQuorum}`, "--zk=file:///etc/mesos-cluster/secrets/zk-mesos-url", "--hostname=master-3.cell-1.dc-1.demo.lan", "--ip=10.136.192.11", "--advertise_ip=10.136.192.11", "--work_dir=/var/lib/mesos", "--cluster=cell-1"]) {
             expect(run).toContain(` ${flag}`);
         }
         expect(devPlan.mesosQuorum).toBe(2);
     });
 
-    it("run marathon on 8080 against the plan's zk paths", () => {
+    it("run marathon on 8080, its zk URLs in its env file (test/auth.units.test.ts)", () => {
         const run = execStart(unit("master-1", "marathon.service"));
-        expect(run).toContain(` --master ${devPlan.mesosZk} --zk ${devPlan.marathonZk} --hostname master-1.cell-1.dc-1.demo.lan --http_port 8080`);
+        expect(run).toContain(" --env-file /etc/mesos-cluster/secrets/marathon.env ");
+        expect(run).toContain(" --hostname master-1.cell-1.dc-1.demo.lan --http_port 8080");
     });
 
     it("configure mesos-dns with the plan's zk, the masters and the cluster domain, listening on the node's IP", () => {
@@ -190,7 +191,7 @@ describe("quorum, workers, border", () => {
 
     it("workers run mesos-agent against the plan's zk with both containerizers and the docker socket", () => {
         const run = execStart(unit("worker-2", "mesos-agent.service"));
-        for (const flag of [`--master=${devPlan.mesosZk}`, "--containerizers=docker,mesos", "--hostname=worker-2.cell-1.dc-1.demo.lan", "--ip=10.136.128.101"]) {
+        for (const flag of ["--master=file:///etc/mesos-cluster/secrets/zk-mesos-url", "--containerizers=docker,mesos", "--hostname=worker-2.cell-1.dc-1.demo.lan", "--ip=10.136.128.101"]) {
             expect(run).toContain(` ${flag}`);
         }
         expect(run).toContain("-v /var/run/docker.sock:/var/run/docker.sock");

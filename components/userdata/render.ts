@@ -6,6 +6,7 @@ import type { ClusterPlan } from "../plan/clusterPlan";
 import { controlPlane, ControlPlane, roleValues } from "./roleValues";
 import { DISK_LIMITS, ImageKey, LOCAL_AGENT_IMAGE, PATHS, PORTS, roleUnits } from "../catalog/services";
 import { ECR_REGISTRY_REF, pullReference } from "../registry/images";
+import { PRINCIPALS, SECRET_FILES, SecretKey, secretPath } from "../catalog/secrets";
 
 /** templates/ at the project root; every role template and partial is read from here. */
 export const TEMPLATES_DIR = path.resolve(__dirname, "..", "..", "templates");
@@ -122,7 +123,13 @@ export interface RoleRenderContext {
     readonly limits: typeof DISK_LIMITS;
     /** Values only one role uses (masters file, Marathon URLs...). */
     readonly role: ReturnType<typeof roleValues>;
+    /** Where each secret file is on the node (components/catalog/secrets.ts): units name paths, never values. */
+    readonly secrets: Record<SecretKey, string>;
+    /** The fixed principals and user names (not secret). */
+    readonly principals: typeof PRINCIPALS;
 }
+
+const SECRET_PATHS = Object.fromEntries((Object.keys(SECRET_FILES) as SecretKey[]).map((key) => [key, secretPath(key)])) as Record<SecretKey, string>;
 
 export function roleContext(plan: ClusterPlan, role: Role): RoleRenderContext {
     const control = controlPlane(plan);
@@ -136,5 +143,7 @@ export function roleContext(plan: ClusterPlan, role: Role): RoleRenderContext {
         localAgentImage: LOCAL_AGENT_IMAGE,
         limits: DISK_LIMITS,
         role: roleValues(control, role),
+        secrets: SECRET_PATHS,
+        principals: PRINCIPALS,
     };
 }
