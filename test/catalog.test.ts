@@ -106,7 +106,7 @@ describe("zk-static-ensemble --ports", () => {
         expect(result.status).toBe(0);
         const cfg = fs.readFileSync(`${dir}/conf/zoo.cfg`, "utf8");
         expect(cfg).toContain("clientPort=12181\n");
-        expect(cfg).toContain("server.2=10.0.0.10:12888:13888;12181\nserver.5=10.0.0.9:12888:13888;12181\n");
+        expect(cfg).toContain("server.2=10.0.0.10:12888:13888;10.0.0.10:12181\nserver.5=10.0.0.9:12888:13888;10.0.0.9:12181\n");
         expect(fs.readFileSync(`${dir}/data/myid`, "utf8")).toBe("5\n");
     });
 

@@ -56,6 +56,7 @@ describe("zk-static-ensemble writes zoo.cfg and myid, then execs the command", (
                 "syncLimit=5",
                 "dataDir=/data",
                 "clientPort=2181",
+                "clientPortAddress=10.136.64.12",
                 "autopurge.snapRetainCount=3",
                 "autopurge.purgeInterval=1",
                 "4lw.commands.whitelist=srvr",
@@ -63,9 +64,9 @@ describe("zk-static-ensemble writes zoo.cfg and myid, then execs the command", (
                 "reconfigEnabled=false",
                 "standaloneEnabled=false",
                 "quorumListenOnAllIPs=true",
-                "server.1=10.136.64.11:2888:3888;2181",
-                "server.2=10.136.64.12:2888:3888;2181",
-                "server.3=10.136.64.13:2888:3888;2181",
+                "server.1=10.136.64.11:2888:3888;10.136.64.11:2181",
+                "server.2=10.136.64.12:2888:3888;10.136.64.12:2181",
+                "server.3=10.136.64.13:2888:3888;10.136.64.13:2181",
                 "",
             ].join("\n"),
         );
@@ -88,7 +89,7 @@ describe("zk-static-ensemble writes zoo.cfg and myid, then execs the command", (
         const run = launch(envFile(env), "10.0.0.9");
         expect(run.status).toBe(0);
         expect(run.myid).toBe("9\n");
-        expect(run.zooCfg).toContain("server.1=10.0.0.10:2888:3888;2181\n");
+        expect(run.zooCfg).toContain("server.1=10.0.0.10:2888:3888;10.0.0.10:2181\n");
         expect(run.zooCfg!.match(/^server\./gm)).toHaveLength(9);
     });
 
@@ -97,7 +98,7 @@ describe("zk-static-ensemble writes zoo.cfg and myid, then execs the command", (
         const run = launch(envFile("EXHIBITOR_BACKEND=STATIC\nEXHIBITOR_STATICENSEMBLE=1:10.136.64.11,2:10.136.64.14\n"), "10.136.64.14");
         expect(run.status).toBe(0);
         expect(run.myid).toBe("2\n");
-        expect(run.zooCfg).toContain("server.2=10.136.64.14:2888:3888;2181\n");
+        expect(run.zooCfg).toContain("server.2=10.136.64.14:2888:3888;10.136.64.14:2181\n");
         expect(run.zooCfg).not.toContain("server.3");
         expect(leftovers()).toEqual(["conf", "conf/zoo.cfg", "data", "data/myid", "exhibitor"]);
     });

@@ -4,7 +4,8 @@ import * as os from "os";
 import * as path from "path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { commands, evaluateDev, run } from "./helpers/postSteps";
-import { leaderWorld, script, shims } from "./helpers/standIns";
+import { secretPath } from "../components/catalog/secrets";
+import { HTTP_CREDENTIALS, leaderWorld, script, shims } from "./helpers/standIns";
 
 // The scripts' own logic, run here with the stand-ins of helpers/standIns.ts on PATH. The lab
 // runs them for real. Their refusals are in scripts.refusals.test.ts.
@@ -115,8 +116,8 @@ describe("leader-step-down.sh: the dev stack's generated commands in order", () 
         const world = leaderWorld(["master-3", "master-2", "master-1"], ["master-3", "master-1", "master-2"]);
         const output: string[] = [];
         for (const command of chain) {
-            // The exact create text, as the remote shell would run it.
-            const result = await run("sh", ["-c", command.inputs.create], { env: world.env });
+            // The exact create text, as the remote shell would run it (the master's credentials file here).
+            const result = await run("sh", ["-c", command.inputs.create.replaceAll(secretPath("httpOperator"), HTTP_CREDENTIALS)], { env: world.env });
             expect(result.stderr, command.name).toBe("");
             expect(result.code, command.name).toBe(0);
             output.push(result.stdout);

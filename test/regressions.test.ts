@@ -43,7 +43,7 @@ describe("seed 001: each master's Exhibitor env file is the string-sorted ensemb
 describe("zk-static-ensemble takes myid and server.N from the entry's id, not its position", () => {
     // Ids out of order and with gaps; IPs whose string and numeric order differ.
     const ensemble = "3:10.0.0.9,1:10.0.0.10,7:10.0.0.100";
-    const servers = "server.3=10.0.0.9:2888:3888;2181\nserver.1=10.0.0.10:2888:3888;2181\nserver.7=10.0.0.100:2888:3888;2181\n";
+    const servers = "server.3=10.0.0.9:2888:3888;10.0.0.9:2181\nserver.1=10.0.0.10:2888:3888;10.0.0.10:2181\nserver.7=10.0.0.100:2888:3888;10.0.0.100:2181\n";
 
     it.concurrent.each([
         ["10.0.0.9", "3\n"],

@@ -1,3 +1,4 @@
+import { secretPath } from "../catalog/secrets";
 import { PORTS } from "../catalog/services";
 import type { PlannedNode } from "../plan/clusterPlan";
 import { CommandSpec, commandName, commandSpec, LIMITS } from "./commandSpec";
@@ -19,6 +20,8 @@ export function agentReregisterSpec(ctx: StepContext, worker: PlannedNode, maste
         args: [
             "--hostname", worker.fqdn,
             "--timeout", String(LIMITS.agentReregister.script),
+            // The asking master's own HTTP credentials file (a path, never the value).
+            "--credentials", secretPath("httpOperator"),
             ...masters.map((m) => `http://${m.privateIp}:${PORTS.mesosMaster}`),
         ],
         outerTimeout: LIMITS.agentReregister.outer,

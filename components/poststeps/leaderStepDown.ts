@@ -1,3 +1,4 @@
+import { secretPath } from "../catalog/secrets";
 import { PORTS, SERVICES } from "../catalog/services";
 import { CommandSpec, commandName, commandSpec, LIMITS } from "./commandSpec";
 import type { Node, StepContext } from "./stepContext";
@@ -28,6 +29,9 @@ export function leaderStepDownRounds(ctx: StepContext, args: StepDownArgs, after
         "--mesos-port", String(PORTS.mesosMaster),
         "--marathon-port", String(PORTS.marathon),
         "--mesos-unit", SERVICES.mesosMaster.unit,
+        // Marathon's HTTP API wants the operator's credentials: the script reads them from the
+        // master's own secret file (a path here, never the value).
+        "--credentials", secretPath("httpOperator"),
     ];
     const masterPairs = args.masters.map((m) => `${m.name}=${m.privateIp}`);
     const specs: CommandSpec[] = [];

@@ -8,6 +8,8 @@
 #                      [--cfg-data-dir PATH] [--ports CLIENT:PEER:ELECTION] -- COMMAND [ARGS...]
 # --cfg-data-dir is dataDir as ZooKeeper sees it (e.g. /data inside the container) when it
 # differs from where --data-dir is on this host. --ports defaults to ZooKeeper's 2181:2888:3888.
+# The client port listens on MY_IP only (clientPortAddress, and each server line's client
+# address): nothing answers on 127.0.0.1 or on another address of the node.
 set -euo pipefail
 
 prog=zk-static-ensemble
@@ -80,7 +82,10 @@ for member in "${members[@]}"; do
     [ -z "${seen_id[$id]:-}" ] || die "$env_file: id $id appears twice in EXHIBITOR_STATICENSEMBLE"
     [ -z "${seen_ip[$ip]:-}" ] || die "$env_file: $ip appears twice in EXHIBITOR_STATICENSEMBLE"
     seen_id[$id]=1 seen_ip[$ip]=1
-    servers+=("server.$id=$ip:$peer_port:$election_port;$client_port")
+    # Each member's client address is its own IP (ZooKeeper >= 3.5 server syntax
+    # "host:peer:election;clientAddress:clientPort"): a bare ";port" would mean 0.0.0.0, which
+    # QuorumPeerConfig.setupClientPort refuses next to this member's clientPortAddress.
+    servers+=("server.$id=$ip:$peer_port:$election_port;$ip:$client_port")
     [ "$ip" != "$my_ip" ] || my_id=$id
     count=$((count + 1))
 done
@@ -102,6 +107,8 @@ tmp_id=$(mktemp "$data_dir/.myid.XXXXXX")
     echo "syncLimit=5"
     echo "dataDir=$cfg_data_dir"
     echo "clientPort=$client_port"
+    # Clients reach this member on its own address only, never 0.0.0.0 (issue 12).
+    echo "clientPortAddress=$my_ip"
     # Bounded disk: keep the last 3 snapshots and their logs, purge hourly (DC/OS's values;
     # ZooKeeper's default, purgeInterval=0, keeps everything forever).
     echo "autopurge.snapRetainCount=3"

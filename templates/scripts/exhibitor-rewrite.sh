@@ -27,7 +27,9 @@ replaced master's ZooKeeper must have joined before the next master's turn).
   --file PATH        the env file (default $DEFAULT_FILE)
   --unit UNIT        the unit that reads it (default $DEFAULT_UNIT)
   --port PORT        ZooKeeper client port (default 2181)
-  --self IP          this master's address: the one entry that may differ from the file's
+  --self IP          this master's address: the one entry that may differ from the file's,
+                     and where the local ZooKeeper is asked (it listens on that address
+                     only: clientPortAddress); without it, 127.0.0.1
   --timeout SECONDS  give up waiting for the ensemble after this long (default 600)
 
 Before restarting, it waits (at most ${PEER_WAIT} s) until the restart would leave a quorum of
@@ -106,15 +108,15 @@ membership_change() {
 # instead of causing the outage and waiting out the whole timeout. An ensemble already without
 # a quorum has nothing left to lose; a single member cannot restart without an outage anyway.
 wait_for_quorum_margin() {
-    local port=$1 wait=$2
-    shift 2
+    local port=$1 wait=$2 local_ip=$3
+    shift 3
     local view serving self_serves after quorum=$(($# / 2 + 1)) deadline=$((SECONDS + wait))
     while :; do
         view=$(ensemble_view "$port" "$@")
         serving=0
         [[ $view =~ serving=([0-9]+)/ ]] && serving=${BASH_REMATCH[1]}
         self_serves=0
-        [[ $(zk_mode 127.0.0.1 "$port") =~ ^(leader|follower|standalone)$ ]] && self_serves=1
+        [[ $(zk_mode "$local_ip" "$port") =~ ^(leader|follower|standalone)$ ]] && self_serves=1
         after=$((serving - self_serves))
         if (($# == 1 || serving < quorum || after >= quorum)); then
             log "safe to restart: $after of $# members keep serving meanwhile (quorum $quorum; $view)"
@@ -140,6 +142,8 @@ main() {
         esac
     done
     [[ -n $ensemble ]] || { usage_error "no ENSEMBLE given"; }
+    # ZooKeeper's client port listens on this master's own address (clientPortAddress).
+    local local_ip=${self:-127.0.0.1}
     [[ $ensemble =~ ^[0-9]+:[0-9.]+(,[0-9]+:[0-9.]+)*$ ]] || die "ENSEMBLE is not id:ip,...: $ensemble"
     local -a members=()
     local member
@@ -176,7 +180,7 @@ main() {
     else
         # Checked before anything is written: a refusal leaves no file behind for the next
         # unplanned restart to apply unchecked.
-        wait_for_quorum_margin "$port" "$((total < PEER_WAIT ? total : PEER_WAIT))" "${serving_ips[@]}"
+        wait_for_quorum_margin "$port" "$((total < PEER_WAIT ? total : PEER_WAIT))" "$local_ip" "${serving_ips[@]}"
         mkdir -p -- "$dir"
         if [[ -f $file && "$(<"$file")" != "$desired" ]]; then
             # Keep the state from before this tool ever touched the file: a later .orig would
@@ -204,11 +208,11 @@ main() {
     fi
 
     local deadline=$((SECONDS + total)) started=$SECONDS mode
-    log "waiting for the local ZooKeeper on 127.0.0.1:$port"
+    log "waiting for the local ZooKeeper on $local_ip:$port"
     while :; do
-        mode=$(zk_mode 127.0.0.1 "$port")
+        mode=$(zk_mode "$local_ip" "$port")
         [[ $mode =~ ^(leader|follower|standalone)$ ]] && break
-        ((SECONDS < deadline)) || die "the local ZooKeeper does not serve after ${total} s (srvr on 127.0.0.1:$port; see: journalctl -u $unit)"
+        ((SECONDS < deadline)) || die "the local ZooKeeper does not serve after ${total} s (srvr on $local_ip:$port; see: journalctl -u $unit)"
         sleep 2
     done
     log "local ZooKeeper serves as $mode"

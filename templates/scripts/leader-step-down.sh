@@ -31,6 +31,8 @@ than the Mesos quorum (seed 002).
   --mesos-port PORT  mesos-master's HTTP port (default 5050)
   --marathon-port PORT  Marathon's HTTP port (default 8080)
   --mesos-unit UNIT  the systemd unit of mesos-master (default mesos-master.service)
+  --credentials FILE  user:password for Marathon's and Mesos' HTTP API (default: the node's
+                     /etc/mesos-cluster/secrets/http-operator); refused when missing
 USAGE
 }
 
@@ -75,7 +77,7 @@ probe_mesos() {
     local -a said=()
     VIEW=""
     for i in "${!NAMES[@]}"; do
-        headers=$(curl -sI --max-time 3 "http://${IPS[i]}:$MESOS_PORT/redirect" 2>/dev/null) || headers=""
+        headers=$(hcurl -sI --max-time 3 "http://${IPS[i]}:$MESOS_PORT/redirect" 2>/dev/null) || headers=""
         status="" location=""
         while IFS=$'\r' read -r line; do
             [[ $line =~ ^HTTP/[0-9.]+\ ([0-9]{3}) ]] && status=${BASH_REMATCH[1]}
@@ -97,7 +99,7 @@ probe_marathon() {
     local -a said=()
     VIEW=""
     for i in "${!NAMES[@]}"; do
-        reply=$(curl -s --max-time 3 -w '\n%{http_code}' "http://${IPS[i]}:$MARATHON_PORT/v2/leader" 2>/dev/null) || reply=$'\n000'
+        reply=$(hcurl -s --max-time 3 -w '\n%{http_code}' "http://${IPS[i]}:$MARATHON_PORT/v2/leader" 2>/dev/null) || reply=$'\n000'
         code=${reply##*$'\n'}
         body=${reply%$'\n'*}
         if [[ $code == 200 && $body =~ \"leader\"[[:space:]]*:[[:space:]]*\"([^\"]+)\" ]]; then
@@ -153,7 +155,7 @@ step_down() {
     if [[ $kind == mesos ]]; then
         systemctl restart "$MESOS_UNIT" || die "systemctl restart $MESOS_UNIT failed"
     else
-        curl -sf --max-time 10 -X DELETE "http://$self_ip:$MARATHON_PORT/v2/leader" >/dev/null \
+        hcurl -sf --max-time 10 -X DELETE "http://$self_ip:$MARATHON_PORT/v2/leader" >/dev/null \
             || die "DELETE http://$self_ip:$MARATHON_PORT/v2/leader failed"
     fi
     # shellcheck disable=SC2016 # evaluated by wait_for, after each probe
@@ -187,7 +189,7 @@ verify() {
 }
 
 main() {
-    local mode=step-down self="" preferred="" quorum="" total=300 pair
+    local mode=step-down self="" preferred="" quorum="" total=300 pair credentials=$HTTP_CREDENTIALS_FILE
     while (($# > 0)); do
         case "$1" in
             -h | --help) usage; return 0 ;;
@@ -200,6 +202,7 @@ main() {
             --mesos-port) [[ $# -ge 2 && $2 =~ ^[1-9][0-9]{0,4}$ ]] || die "--mesos-port needs a port number"; MESOS_PORT=$2; shift 2 ;;
             --marathon-port) [[ $# -ge 2 && $2 =~ ^[1-9][0-9]{0,4}$ ]] || die "--marathon-port needs a port number"; MARATHON_PORT=$2; shift 2 ;;
             --mesos-unit) [[ $# -ge 2 && $2 =~ ^[A-Za-z0-9@._-]+\.service$ ]] || die "--mesos-unit needs a unit name"; MESOS_UNIT=$2; shift 2 ;;
+            --credentials) [[ $# -ge 2 && $2 == /* ]] || die "--credentials needs an absolute path"; credentials=$2; shift 2 ;;
             -*) usage_error "unknown option: $1" ;;
             *=*)
                 pair=$1
@@ -216,6 +219,8 @@ main() {
     [[ -n $quorum ]] || quorum=$((${#NAMES[@]} / 2 + 1))
 
     if [[ $mode == verify ]]; then
+        # Marathon answers nobody without them: refuse before asking anything.
+        load_http_credentials "$credentials"
         verify "$preferred" "$total"
         return 0
     fi
@@ -223,6 +228,7 @@ main() {
     [[ $known == *" $self "* ]] || die "--self $self is not one of the masters:$known"
     local i self_ip=""
     for i in "${!NAMES[@]}"; do [[ ${NAMES[i]} == "$self" ]] && self_ip=${IPS[i]}; done
+    load_http_credentials "$credentials"
     step_down mesos "$self" "$self_ip" "$preferred" "$quorum" "$total"
     step_down marathon "$self" "$self_ip" "$preferred" "$quorum" "$total"
 }

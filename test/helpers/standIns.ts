@@ -11,6 +11,14 @@ import { TEMPLATES_DIR } from "../../components/userdata/render";
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "stand-ins-"));
 let count = 0;
 
+/**
+ * The node's HTTP credentials file (issue 12) as every master has it: the scripts that call
+ * Mesos or Marathon refuse to run without one, and read its path from here when not told.
+ */
+export const HTTP_CREDENTIALS = path.join(tmp, "http-operator");
+fs.writeFileSync(HTTP_CREDENTIALS, "operator:test-password-0123456789", { mode: 0o600 });
+process.env.MESOS_CLUSTER_HTTP_CREDENTIALS ??= HTTP_CREDENTIALS;
+
 /** A fresh directory under this process's scratch space. */
 export function scratch(prefix: string): string {
     return fs.mkdtempSync(path.join(tmp, `${prefix}-`));

@@ -18,3 +18,27 @@ is_ipv4() {
 
 now_ms() { date +%s%3N; }
 elapsed() { local ms=$(($(now_ms) - $1)); printf '%d.%d s' $((ms / 1000)) $((ms % 1000 / 100)); }
+
+# Mesos' and Marathon's HTTP credentials (issue 12): `user:password` on the first line of the
+# node's own secret file, handed to curl as a config on its stdin (`curl -K -`), so the password
+# is never an argument that ps could show, nor copied to another file. The default path is the
+# secrets contract's (components/catalog/secrets.ts); MESOS_CLUSTER_HTTP_CREDENTIALS moves it
+# (tests: sudo resets the environment, so it never reaches a post-step on a node).
+HTTP_CREDENTIALS_FILE=${MESOS_CLUSTER_HTTP_CREDENTIALS:-/etc/mesos-cluster/secrets/http-operator}
+HTTP_AUTH_CONFIG=""
+
+# Reads the credentials file, or dies naming it. Call once the arguments are checked.
+load_http_credentials() {
+    local file=${1:-$HTTP_CREDENTIALS_FILE} line=""
+    [[ -e $file ]] || die "no HTTP credentials: $file does not exist (the node's secrets are written at boot; see: ls -l ${file%/*})"
+    [[ -f $file && -r $file ]] || die "no HTTP credentials: cannot read $file (run as root)"
+    IFS= read -r line <"$file" || true
+    line=${line%$'\r'}
+    [[ -n $line ]] || die "no HTTP credentials: $file is empty"
+    # One user:password word; no quote or backslash, which curl's config would read as syntax.
+    [[ $line =~ ^[^:[:space:]\"\\]+:[^[:space:]\"\\]+$ ]] || die "no HTTP credentials: $file does not hold user:password on its first line"
+    HTTP_AUTH_CONFIG="user = \"$line\""
+}
+
+# curl with the loaded credentials (basic auth); the URL stays the last argument.
+hcurl() { curl -K - "$@" <<<"$HTTP_AUTH_CONFIG"; }
