@@ -3,6 +3,8 @@ import * as path from "path";
 import { PATHS, PORTS } from "../../components/catalog/services";
 import { inCidr, LabNode, LabPlan, LabSegment } from "./plan";
 import { LabError, must, run, RunOptions, RunResult } from "./proc";
+import { writeLabSecrets } from "./secrets";
+import type { Role } from "../../components/catalog/roles";
 
 /**
  * The lab's hosts: one network namespace per node of the plan, its eth0 a veth on its subnet's
@@ -215,6 +217,8 @@ export class Hosts {
         fs.writeFileSync(path.join(dir, "resolv.conf"), this.resolvConf);
         fs.writeFileSync(path.join(dir, "nsswitch.conf"), nodeNsswitch());
         if (node.role === "master") fs.writeFileSync(this.envFile(node.name), this.cloudConfigFile(node, PATHS.exhibitorEnv));
+        // The node's service secrets (issue 12), from test values until the boot fetch's lab delivery lands.
+        writeLabSecrets(path.join(dir, "etc-mesos-cluster"), node.role as Role, this.masters.map((m) => m.privateIp));
         if (node.role === "quorum") {
             // As the quorum bundle installs them: etcd.env (state new), and an etcdctl.
             fs.writeFileSync(this.etcFile(node.name, PATHS.etcdEnv), this.bundleFile(node, PATHS.etcdEnv));

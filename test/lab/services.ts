@@ -4,6 +4,7 @@ import type { Hosts, UnitSpec } from "./hosts";
 import type { LabNode } from "./plan";
 import { PROMETHEUS, prometheusUnit } from "./monitoring";
 import { LabError, Probe, RunResult, waitFor } from "./proc";
+import { labCurlConfig } from "./secrets";
 
 /**
  * What runs on the lab's masters, named and wired as the catalog says: Debian's ZooKeeper
@@ -62,6 +63,44 @@ export function etcdUnitCommand(unitText: string, node: LabNode): { envFile: str
     return { envFile, flags };
 }
 
+/** A unit's ExecStart as words (continuation lines joined). */
+export function execStartWords(unitText: string, unit: string): string[] {
+    const exec = unitText.replace(/\s*\\\n\s*/g, " ").split("\n").find((l) => l.startsWith("ExecStart="));
+    if (!exec) throw new LabError(`${unit}: no ExecStart in its bundle's unit`);
+    return exec.slice("ExecStart=".length).trim().split(/\s+/);
+}
+
+/** The value of `--name=value` or `--name value` among a unit's words; throws if absent. */
+export function flagValue(words: readonly string[], name: string, unit: string): string {
+    const eq = words.find((w) => w.startsWith(`${name}=`));
+    if (eq) return eq.slice(name.length + 1);
+    const at = words.indexOf(name);
+    if (at >= 0 && at + 1 < words.length) return words[at + 1];
+    throw new LabError(`${unit}: its ExecStart has no ${name}`);
+}
+
+/**
+ * The authentication flags of the masters' and workers' units (issue 12), as the stand-ins take
+ * them: the same secret files, named the same way, so the lab runs what the units would read.
+ */
+export function authArgs(unitText: string, unit: string): string[] {
+    const words = execStartWords(unitText, unit);
+    const on = (flag: string) => words.includes(`${flag}=true`) || words.includes(flag);
+    if (unit === MESOS) {
+        return ["--zk", flagValue(words, "--zk", unit), "--credentials", flagValue(words, "--credentials", unit),
+            ...(on("--authenticate_agents") ? ["--authenticate-agents"] : []),
+            ...(on("--authenticate_frameworks") ? ["--authenticate-frameworks"] : []),
+            ...(on("--authenticate_http_readwrite") ? ["--authenticate-http-readwrite"] : []),
+            ...(on("--authenticate_http_readonly") ? ["--authenticate-http-readonly"] : [])];
+    }
+    if (unit === MARATHON) {
+        return ["--env-file", flagValue(words, "--env-file", unit),
+            ...(on("--mesos_authentication") ? ["--principal", flagValue(words, "--mesos_authentication_principal", unit), "--secret-file", flagValue(words, "--mesos_authentication_secret_file", unit)] : [])];
+    }
+    if (unit === AGENT) return ["--zk", flagValue(words, "--master", unit), ...(words.some((w) => w.startsWith("--credential=")) ? ["--credential", flagValue(words, "--credential", unit)] : [])];
+    throw new LabError(`no stand-in for ${unit}`);
+}
+
 /** Leaders as every asked master sees them; `mesos`/`marathon` set only if they all agree. */
 export interface Leaders extends Probe {
     readonly mesos?: string;
@@ -70,6 +109,8 @@ export interface Leaders extends Probe {
 
 export class Services {
     readonly zkHosts: string;
+    /** The lab's curl config holding the operator's test credentials (its own probes). */
+    readonly curlAuth: string;
 
     /** `sessionTimeout`: the stand-ins' ZooKeeper session timeout in seconds. */
     constructor(
@@ -77,6 +118,7 @@ export class Services {
         readonly sessionTimeout: number,
     ) {
         this.zkHosts = hosts.masters.map((m) => `${m.privateIp}:${PORTS.zkClient}`).join(",");
+        this.curlAuth = labCurlConfig(hosts.labDir);
     }
 
     /** The node's units; masters' Mesos and Marathon wait for a start when `autostartLeaders` is false. */
@@ -93,15 +135,17 @@ export class Services {
             return {
                 ...units,
                 [AGENT]: {
-                    argv: [PY, "-B", path.join(HERE, "standin.py"), "--kind", "agent", "--zk", this.zkHosts, "--fqdn", node.fqdn, "--ip", node.privateIp,
-                        "--session-timeout", String(this.sessionTimeout)],
+                    argv: [PY, "-B", path.join(HERE, "standin.py"), "--kind", "agent", ...authArgs(this.hosts.bundleFile(node, `/etc/systemd/system/${AGENT}`), AGENT),
+                        "--fqdn", node.fqdn, "--ip", node.privateIp, "--session-timeout", String(this.sessionTimeout)],
                     restartSec: 2,
                 },
             };
         }
         if (node.role !== "master") return units;
         const standin = (kind: "mesos" | "marathon", port: number): UnitSpec => ({
-            argv: [PY, "-B", path.join(HERE, "standin.py"), "--kind", kind, "--zk", this.zkHosts, "--fqdn", node.fqdn, "--ip", node.privateIp,
+            argv: [PY, "-B", path.join(HERE, "standin.py"), "--kind", kind,
+                ...authArgs(this.hosts.bundleFile(node, `/etc/systemd/system/${kind === "mesos" ? MESOS : MARATHON}`), kind === "mesos" ? MESOS : MARATHON),
+                "--fqdn", node.fqdn, "--ip", node.privateIp,
                 "--port", String(port), "--session-timeout", String(this.sessionTimeout)],
             restartSec: 2,
             autostart: autostartLeaders,
@@ -169,7 +213,7 @@ export class Services {
     }
 
     private marathonLeaderSeenBy(m: LabNode): string {
-        const r = this.hosts.inNet(m.name, ["curl", "-s", "--max-time", "3", `http://${m.privateIp}:${PORTS.marathon}/v2/leader`], { timeout: 8000 });
+        const r = this.hosts.inNet(m.name, ["curl", "-s", "-K", this.curlAuth, "--max-time", "3", `http://${m.privateIp}:${PORTS.marathon}/v2/leader`], { timeout: 8000 });
         if (r.code !== 0) return "down";
         let leader: unknown;
         try {
@@ -229,7 +273,7 @@ export class Services {
     agents(from: LabNode): Agent[] {
         const leader = this.leaders().mesos;
         if (!leader) throw new LabError("no agreed Mesos leader to ask for its agents");
-        const r = this.hosts.inNet(from.name, ["curl", "-sf", "--max-time", "5", `http://${this.hosts.node(leader).privateIp}:${PORTS.mesosMaster}/master/slaves`], { timeout: 10_000 });
+        const r = this.hosts.inNet(from.name, ["curl", "-sf", "-K", this.curlAuth, "--max-time", "5", `http://${this.hosts.node(leader).privateIp}:${PORTS.mesosMaster}/master/slaves`], { timeout: 10_000 });
         if (r.code !== 0) throw new LabError(`GET /master/slaves on ${leader} failed (exit ${r.code})`);
         return (JSON.parse(r.stdout) as { slaves: Agent[] }).slaves;
     }
@@ -237,5 +281,27 @@ export class Services {
     /** zkcli.py (kazoo) from inside a node: put/check test znodes. */
     zkcli(from: string, ...args: string[]): RunResult {
         return this.hosts.inNet(from, [PY, "-B", path.join(HERE, "zkcli.py"), "--zk", this.zkHosts, ...args], { timeout: 30_000 });
+    }
+
+    /** What a client may do at a znode, with the given digest credentials or none (zkcli.py probe). */
+    zkProbe(from: string, znode: string, digest?: string): { acl: string[] | string; children: string; create: string } {
+        const r = this.zkcli(from, ...(digest ? ["--digest", digest] : []), "probe", znode);
+        if (r.code !== 0) throw new LabError(`zkcli probe ${znode} from ${from} failed (exit ${r.code}): ${(r.stderr || r.stdout).trim()}`);
+        return JSON.parse(r.stdout.trim().split("\n").at(-1) ?? "{}");
+    }
+
+    /** HTTP status of a request from inside `from`'s network, with the lab's operator credentials or without. */
+    httpStatus(from: string, method: string, url: string, withCredentials: boolean): string {
+        const r = this.hosts.inNet(from, ["curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", "-X", method, ...(withCredentials ? ["-K", this.curlAuth] : []), "--max-time", "5", url], { timeout: 10_000 });
+        return r.stdout.trim() || `curl exit ${r.code}`;
+    }
+
+    /** The frameworks the leading master lists (GET /master/frameworks on the leader). */
+    frameworks(from: LabNode): { name: string; hostname: string; principal?: string }[] {
+        const leader = this.leaders().mesos;
+        if (!leader) throw new LabError("no agreed Mesos leader to ask for its frameworks");
+        const r = this.hosts.inNet(from.name, ["curl", "-sf", "-K", this.curlAuth, "--max-time", "5", `http://${this.hosts.node(leader).privateIp}:${PORTS.mesosMaster}/master/frameworks`], { timeout: 10_000 });
+        if (r.code !== 0) throw new LabError(`GET /master/frameworks on ${leader} failed (exit ${r.code})`);
+        return (JSON.parse(r.stdout) as { frameworks: { name: string; hostname: string; principal?: string }[] }).frameworks;
     }
 }

@@ -10,9 +10,11 @@ number leads.
   mesos     GET /redirect, /master/redirect -> 307 Location: //<leader fqdn>:<port>, 503 if no leader
             GET /health -> 200;  GET /state, /master/state -> JSON on the leader, 307 elsewhere
             GET /slaves, /master/slaves -> on the leader {"slaves": [{"id", "hostname", "active"}]}
-            from the agents registered under /lab/mesos-agents; 307 elsewhere
-  agent     (on a worker) registers an agent: an ephemeral znode /lab/mesos-agents/<id> holding
-            {"id", "hostname"}; the id (<uuid>-S0, as Mesos forms them) is kept in the node's
+            from the agents registered under /mesos/lab-agents; 307 elsewhere
+            GET /frameworks, /master/frameworks -> on the leader {"frameworks": [{"name", "hostname",
+            "principal"}]} from /mesos/lab-frameworks; 307 elsewhere
+  agent     (on a worker) registers an agent: an ephemeral znode /mesos/lab-agents/<id> holding
+            {"id", "hostname", "principal", "proof"}; the id (<uuid>-S0, as Mesos forms them) is kept in the node's
             state dir, so a restart keeps it and a new machine gets a new one. A killed agent's
             znode lingers until its session expires: the lab's stand-in for the master dropping
             an agent after agent_ping_timeout x max_agent_ping_timeouts (15 s x 5 in Mesos; the
@@ -22,12 +24,38 @@ number leads.
             restarts it, younger than every other contender); elsewhere proxied to the leader
             GET /ping -> pong
 
+Authentication (issue 12), as the units configure the real ones (the lab passes the units' own
+flags and files; see services.ts):
+  ZooKeeper   --zk takes host:port,..., zk://[user:pass@]hosts/path or file:///path holding one
+              (Mesos' --zk=file://, --master=file://); marathon reads MARATHON_ZK and
+              MARATHON_MASTER from --env-file as docker run --env-file does. With digest
+              credentials, znodes get the ACL the real one sets: Mesos EVERYONE_READ_CREATOR_ALL
+              (world:anyone READ, the creator ALL: src/zookeeper/group.cpp, 1.7.0), Marathon
+              CREATOR_ALL_ACL (ZookeeperConf.zkDefaultCreationACL, releases/1.11).
+  mesos HTTP  with --authenticate-http-readwrite, the read-write endpoints (/api/v1, /teardown,
+              /reserve, /quota, /weights, /maintenance/*, /machine/*...) answer 401 without a
+              principal:secret of --credentials (basic); read-only ones only with
+              --authenticate-http-readonly; /redirect and /health never ask (master.cpp routes).
+  marathon    MARATHON_HTTP_CREDENTIALS (user:password, the pattern (.+):(.+)) guards every path
+              with basic auth, 401 otherwise (Marathon's security handler on "/*").
+  agents      register with a proof of their --credential (HMAC of the id with the secret); with
+              --authenticate-agents the leading master lists only agents whose proof matches
+              --credentials: an agent with the wrong secret is never registered.
+  frameworks  the leading Marathon registers as framework `marathon` with a proof of its
+              principal's secret (--principal, --secret-file), through MARATHON_MASTER; the
+              leading master lists it under GET /master/frameworks with its principal, if the
+              proof matches --credentials (--authenticate-frameworks), else not at all.
+
 Fail-fast like Mesos: the process exits when its ZooKeeper session is lost or its own znode
 disappears. On SIGTERM mesos-master just dies (its session lingers until ZooKeeper expires it,
 which is why a restarted leader keeps leading for up to a session timeout); marathon closes
 its latch first, as Curator does on shutdown.
 """
 import argparse
+import base64
+import re
+import hashlib
+import hmac
 import http.client
 import json
 import os
@@ -41,12 +69,82 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from kazoo.client import KazooClient, KazooState
 from kazoo.exceptions import NoNodeError
+from kazoo.security import CREATOR_ALL_ACL, OPEN_ACL_UNSAFE, ACL, Id, Permissions
 
 KINDS = {
     "mesos": {"path": "/mesos", "prefix": "json.info_"},
     "marathon": {"path": "/marathon/leader-curator", "prefix": "_c_lab-latch-"},
 }
-AGENTS = "/lab/mesos-agents"
+# The lab's registries of agents and frameworks, inside Mesos' own tree (Mesos' digest user and
+# ACL): real agents and frameworks register over libprocess, not ZooKeeper.
+AGENTS = "lab-agents"
+FRAMEWORKS = "lab-frameworks"
+# Mesos with digest credentials: world:anyone READ, auth (the creator) ALL.
+EVERYONE_READ_CREATOR_ALL = [ACL(Permissions.READ, Id("world", "anyone")), ACL(Permissions.ALL, Id("auth", ""))]
+READWRITE = {"api/v1", "teardown", "reserve", "unreserve", "quota", "weights", "create-volumes", "destroy-volumes",
+             "maintenance/schedule", "machine/down", "machine/up"}
+UNAUTHENTICATED = {"redirect", "health"}
+
+
+def read_value(value):
+    """A flag value as stout reads it: file:///path means the file's content."""
+    if value.startswith("file://"):
+        with open(value[len("file://"):]) as f:
+            return f.read()
+    return value
+
+
+def parse_zk(value):
+    """host:port,... or zk://[user:pass@]hosts[/path] (or file:// holding one) -> (hosts, "user:pass" or None, path or None)."""
+    value = read_value(value).strip()
+    if not value.startswith("zk://"):
+        return value, None, None
+    rest = value[len("zk://"):]
+    slash = rest.find("/")
+    path = rest[slash:] if slash >= 0 else None
+    rest = rest[:slash] if slash >= 0 else rest
+    at = rest.rfind("@")
+    return (rest[at + 1:], rest[:at], path) if at >= 0 else (rest, None, path)
+
+
+def zk_client(value, session_timeout, acl_with_auth):
+    """A KazooClient for a zk URL: digest auth and the ACL the real service sets when the URL has credentials."""
+    hosts, auth, path = parse_zk(value)
+    if auth:
+        return KazooClient(hosts=hosts, timeout=session_timeout, auth_data=[("digest", auth)], default_acl=acl_with_auth), path
+    return KazooClient(hosts=hosts, timeout=session_timeout, default_acl=OPEN_ACL_UNSAFE), path
+
+
+def read_env_file(path):
+    """KEY=value lines as docker run --env-file reads them (no quoting; # comments, blank lines)."""
+    env = {}
+    with open(path) as f:
+        for line in f.read().splitlines():
+            if line.strip() and not line.lstrip().startswith("#") and "=" in line:
+                key, value = line.split("=", 1)
+                env[key] = value
+    return env
+
+
+def proof(secret, subject):
+    return hmac.new(secret.encode(), subject.encode(), hashlib.sha256).hexdigest()
+
+
+def load_credentials(value):
+    """Mesos' --credentials JSON: {"credentials": [{"principal", "secret"}]} -> {principal: secret}."""
+    data = json.loads(read_value(value))
+    return {c["principal"]: c["secret"] for c in data["credentials"]}
+
+
+def basic_principal(header, accept):
+    """The user of a valid `Authorization: Basic` header, or None; `accept(user, password)` judges it."""
+    if not header or not header.startswith("Basic "):
+        return None
+    try:
+        user, _, password = base64.b64decode(header[len("Basic "):]).decode().partition(":")
+    except (ValueError, UnicodeDecodeError):
+        return None
+    return user if accept(user, password) else None
 
 
 def log(msg):
@@ -62,11 +160,15 @@ def die(msg, code=1):
 class Candidate:
     def __init__(self, args):
         self.args = args
-        self.kind = KINDS[args.kind]
+        self.kind = dict(KINDS[args.kind])
         self.me = None  # our znode name
         self.leader = None  # {"hostname":..., "ip":...} or None
         self.lock = threading.Lock()
-        self.zk = KazooClient(hosts=args.zk, timeout=args.session_timeout)
+        self.framework = None  # marathon: the client through which it registered with Mesos
+        acl = EVERYONE_READ_CREATOR_ALL if args.kind == "mesos" else CREATOR_ALL_ACL
+        self.zk, path = zk_client(args.zk, args.session_timeout, acl)
+        if path:
+            self.kind["path"] = path if args.kind == "mesos" else f"{path}/leader-curator"
         self.zk.add_listener(self.on_state)
 
     def on_state(self, state):
@@ -108,6 +210,26 @@ class Candidate:
         if (before or {}).get("node") != (leader or {}).get("node"):
             who = leader["hostname"] if leader else "nobody"
             log(f"leader is {who}{' (me)' if self.leading() else ''}")
+        if self.args.kind == "marathon" and self.leading() and self.framework is None:
+            threading.Thread(target=self.register_framework, daemon=True).start()
+
+    def register_framework(self):
+        """The leading Marathon registers with Mesos (MARATHON_MASTER), proving its principal's secret."""
+        if self.framework is not None or not self.args.master:
+            return
+        self.framework, base = zk_client(self.args.master, self.args.session_timeout, EVERYONE_READ_CREATOR_ALL)
+        where = f"{base or '/mesos'}/{FRAMEWORKS}"
+        try:
+            self.framework.start(timeout=self.args.connect_timeout)
+            self.framework.ensure_path(where)
+            info = {"name": "marathon", "hostname": self.args.fqdn}
+            if self.args.principal:
+                info["principal"] = self.args.principal
+                info["proof"] = proof(self.args.secret, self.args.fqdn)
+            self.framework.create(f"{where}/marathon", json.dumps(info).encode(), ephemeral=True)
+            log(f"registered with Mesos as framework marathon (principal {self.args.principal or 'none'})")
+        except Exception as err:  # another leader's registration lingering, or ZooKeeper refused
+            log(f"framework registration failed: {err!r}")
 
     def leading(self):
         with self.lock:
@@ -128,16 +250,41 @@ class Candidate:
             os._exit(0)
 
 
-def agents(zk):
-    """The registered agents, as /master/slaves lists them (the fields the post-steps read)."""
+def verified(info, subject, credentials, required):
+    """Whether a registration's proof matches --credentials (always true when not required)."""
+    secret = credentials.get(info.get("principal", ""))
+    ok = secret is not None and hmac.compare_digest(info.get("proof", ""), proof(secret, subject))
+    return ok or not required
+
+
+def agents(zk, args, base):
+    """The registered agents, as /master/slaves lists them (the fields the post-steps read);
+    with --authenticate-agents only those whose proof matches a credential (the others were refused)."""
     found = []
-    for child in sorted(zk.get_children(AGENTS) if zk.exists(AGENTS) else []):
+    where = f"{base}/{AGENTS}"
+    for child in sorted(zk.get_children(where) if zk.exists(where) else []):
         try:
-            data, _ = zk.get(f"{AGENTS}/{child}")
+            data, _ = zk.get(f"{where}/{child}")
         except NoNodeError:
             continue
         info = json.loads(data)
-        found.append({"id": info["id"], "hostname": info["hostname"], "active": True})
+        if verified(info, info["id"], args.credential_map, args.authenticate_agents):
+            found.append({"id": info["id"], "hostname": info["hostname"], "active": True})
+    return found
+
+
+def frameworks(zk, args, base):
+    """The registered frameworks, as /master/frameworks lists them (name, hostname, principal)."""
+    found = []
+    where = f"{base}/{FRAMEWORKS}"
+    for child in sorted(zk.get_children(where) if zk.exists(where) else []):
+        try:
+            data, _ = zk.get(f"{where}/{child}")
+        except NoNodeError:
+            continue
+        info = json.loads(data)
+        if verified(info, info["hostname"], args.credential_map, args.authenticate_frameworks):
+            found.append({"name": info["name"], "hostname": info["hostname"], "principal": info.get("principal")})
     return found
 
 
@@ -151,17 +298,22 @@ def run_agent(args):
         agent_id = f"{uuid.uuid4()}-S0"
         with open(id_file, "w") as f:
             f.write(agent_id + "\n")
-    zk = KazooClient(hosts=args.zk, timeout=args.session_timeout)
+    zk, base = zk_client(args.zk, args.session_timeout, EVERYONE_READ_CREATOR_ALL)
+    where = f"{base or '/mesos'}/{AGENTS}"
     zk.add_listener(lambda state: die("ZooKeeper session lost") if state == KazooState.LOST else None)
+    registration = {"id": agent_id, "hostname": args.fqdn, "ip": args.ip}
+    if args.credential:
+        credential = json.loads(read_value(args.credential))
+        registration.update(principal=credential["principal"], proof=proof(credential["secret"], agent_id))
     try:
         zk.start(timeout=args.connect_timeout)
     except Exception as err:
         die(f"cannot reach ZooKeeper {args.zk} within {args.connect_timeout}s: {err}")
-    zk.ensure_path(AGENTS)
-    path = f"{AGENTS}/{agent_id}"
+    zk.ensure_path(where)
+    path = f"{where}/{agent_id}"
     if zk.exists(path):  # our own, from before a restart: its session has not expired yet
         zk.delete(path)
-    zk.create(path, json.dumps({"id": agent_id, "hostname": args.fqdn, "ip": args.ip}).encode(), ephemeral=True)
+    zk.create(path, json.dumps(registration).encode(), ephemeral=True)
     log(f"agent {agent_id} registered for {args.fqdn}")
     signal.signal(signal.SIGTERM, lambda *_: die("SIGTERM", 0))
     while True:
@@ -192,9 +344,44 @@ def handler_for(cand, args):
         def do_HEAD(self):
             self.do_GET()
 
+        def refused(self, path):
+            """Replies 401 and returns True when this request needs credentials it does not carry."""
+            if args.kind == "marathon":
+                if args.http_user is None:
+                    return False
+                who = basic_principal(self.headers.get("Authorization"), lambda u, p: (u, p) == (args.http_user, args.http_password))
+                realm = "Mesosphere"
+            else:
+                endpoint = path.lstrip("/")
+                endpoint = endpoint[len("master/"):] if endpoint.startswith("master/") else endpoint
+                if endpoint in UNAUTHENTICATED:
+                    return False
+                needed = args.authenticate_http_readwrite if endpoint in READWRITE else args.authenticate_http_readonly
+                if not needed:
+                    return False
+                who = basic_principal(self.headers.get("Authorization"), lambda u, p: args.credential_map.get(u) == p)
+                realm = "mesos"
+            if who is not None:
+                return False
+            self.reply(401, headers=[("WWW-Authenticate", f'Basic realm="{realm}"')])
+            return True
+
+        def do_POST(self):
+            path = self.path.split("?", 1)[0]
+            if self.refused(path):
+                return None
+            length = int(self.headers.get("Content-Length") or 0)
+            if length:
+                self.rfile.read(length)
+            if args.kind == "mesos" and path.lstrip("/").removeprefix("master/") in READWRITE:
+                return self.reply(400, {"message": "authenticated; the lab stand-in carries out no read-write call"})
+            return self.reply(404, {"message": f"{path} is not served by the lab stand-in"})
+
         def do_GET(self):
             leader = cand.current()
             path = self.path.split("?", 1)[0]
+            if self.refused(path):
+                return None
             if args.kind == "mesos":
                 if path in ("/redirect", "/master/redirect"):
                     if leader is None:
@@ -214,7 +401,13 @@ def handler_for(cand, args):
                         return self.reply(503)
                     if not cand.leading():
                         return self.reply(307, headers=[("Location", f"//{leader['hostname']}:{port}{path}")])
-                    return self.reply(200, {"slaves": agents(cand.zk)})
+                    return self.reply(200, {"slaves": agents(cand.zk, args, cand.kind["path"])})
+                if path in ("/frameworks", "/master/frameworks"):
+                    if leader is None:
+                        return self.reply(503)
+                    if not cand.leading():
+                        return self.reply(307, headers=[("Location", f"//{leader['hostname']}:{port}{path}")])
+                    return self.reply(200, {"frameworks": frameworks(cand.zk, args, cand.kind["path"])})
             else:
                 if path == "/v2/leader":
                     if leader is None:
@@ -230,6 +423,8 @@ def handler_for(cand, args):
 
         def do_DELETE(self):
             path = self.path.split("?", 1)[0]
+            if self.refused(path):
+                return None
             if args.kind != "marathon" or path != "/v2/leader":
                 return self.reply(404, {"message": f"{path} is not served by the lab stand-in"})
             leader = cand.current()
@@ -243,7 +438,8 @@ def handler_for(cand, args):
             # A non-leading Marathon proxies to the leader.
             try:
                 conn = http.client.HTTPConnection(leader["ip"], port, timeout=5)
-                conn.request("DELETE", self.path)
+                # Marathon's leader proxy forwards the request's headers, credentials included.
+                conn.request("DELETE", self.path, headers={k: v for k, v in self.headers.items() if k.lower() == "authorization"})
                 resp = conn.getresponse()
                 body = resp.read()
                 self.send_response(resp.status)
@@ -260,7 +456,16 @@ def handler_for(cand, args):
 def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--kind", choices=sorted([*KINDS, "agent"]), required=True)
-    p.add_argument("--zk", required=True, help="host:port,host:port,...")
+    p.add_argument("--zk", help="host:port,..., zk://[user:pass@]hosts/path or file:///path (marathon: from --env-file)")
+    p.add_argument("--credentials", help="mesos: --credentials (file:// JSON); its principals authenticate agents, frameworks and HTTP")
+    p.add_argument("--authenticate-agents", action="store_true")
+    p.add_argument("--authenticate-frameworks", action="store_true")
+    p.add_argument("--authenticate-http-readwrite", action="store_true")
+    p.add_argument("--authenticate-http-readonly", action="store_true")
+    p.add_argument("--credential", help="agent: --credential (file:// JSON {principal, secret})")
+    p.add_argument("--env-file", help="marathon: MARATHON_ZK, MARATHON_MASTER, MARATHON_HTTP_CREDENTIALS")
+    p.add_argument("--principal", help="marathon: --mesos_authentication_principal")
+    p.add_argument("--secret-file", help="marathon: --mesos_authentication_secret_file (read whole)")
     p.add_argument("--fqdn", required=True)
     p.add_argument("--ip", required=True)
     p.add_argument("--port", type=int, default=0, help="the HTTP port (the lab passes the catalog's)")
@@ -268,6 +473,22 @@ def main():
     p.add_argument("--session-timeout", type=float, default=10.0, help="seconds (Mesos/Marathon default: 10)")
     p.add_argument("--connect-timeout", type=float, default=15.0)
     args = p.parse_args()
+    args.credential_map = load_credentials(args.credentials) if args.credentials else {}
+    args.master = None
+    args.http_user = args.http_password = None
+    args.secret = None
+    if args.kind == "marathon" and args.env_file:
+        env = read_env_file(args.env_file)
+        args.zk = env.get("MARATHON_ZK", args.zk)
+        args.master = env.get("MARATHON_MASTER")
+        match = re.fullmatch(r"(.+):(.+)", env.get("MARATHON_HTTP_CREDENTIALS", ""))
+        if match:
+            args.http_user, args.http_password = match.group(1), match.group(2)
+    if args.secret_file:
+        with open(args.secret_file) as f:
+            args.secret = f.read()
+    if not args.zk:
+        p.error("--zk (or MARATHON_ZK in --env-file) is required")
     if args.kind == "agent":
         return run_agent(args)
     cand = Candidate(args)

@@ -1,5 +1,6 @@
 import type { Scenario } from "../cluster";
 import { addWorker } from "./addWorker";
+import { auth } from "./auth";
 import { bringUp } from "./bringUp";
 import { faultArp } from "./faultArp";
 import { faultExhibitor } from "./faultExhibitor";
@@ -9,4 +10,4 @@ import { seed000 } from "./seed000";
 import { workerReplace } from "./workerReplace";
 
 /** In order: each starts from the state the one before left (faults restore what they break). */
-export const SCENARIOS: readonly Scenario[] = [bringUp, seed000, faultExhibitor, faultArp, faultStepDown, quorumSwap, workerReplace, addWorker];
+export const SCENARIOS: readonly Scenario[] = [bringUp, seed000, auth, faultExhibitor, faultArp, faultStepDown, quorumSwap, workerReplace, addWorker];
