@@ -1,15 +1,20 @@
 import { describe, expect, it } from "vitest";
 import { SECRET_FILES } from "../components/catalog/secrets";
 import {
+    agentCredential,
     httpOperatorFile,
+    marathonEnv,
     marathonEnvFile,
     marathonFrameworkSecretFile,
     mesosAgentCredentialFile,
+    mesosCredentials,
     mesosCredentialsFile,
+    roleFileContents,
     serviceSecretFiles,
     zkDigestUrl,
     zkHostsOf,
     zkMesosUrlFile,
+    zkUrlWithCredentials,
 } from "../components/secrets/contents";
 
 // The service secret files' text (issue 12), literal: what Mesos 1.7, Marathon 1.11 and
@@ -121,24 +126,43 @@ describe("what the readers' parsers make of them", () => {
 });
 
 describe("refused inputs: a value the readers would misread never reaches a file", () => {
-    const bad: [string, string][] = [
-        ["a ':' (Marathon would take the user up to the last ':'; marathon-lb finds three parts)", "pass:word-0123456789"],
-        ["an '@' (Marathon's zk URL pattern stops the password there)", "pass@word-0123456789"],
-        ["a '/' (Mesos takes the ZooKeeper path from the first '/')", "pass/word-0123456789"],
+    // In a zk:// URL: URL-unreserved characters only.
+    it.each([
+        ["a ':' (Marathon's zk URL pattern: the user is [^/:]+, Mesos' digest splits at the first ':')", "pass:word"],
+        ["an '@' (Marathon's zk URL pattern stops the password there)", "pass@word"],
+        ["a '/' (Mesos takes the ZooKeeper path from the first '/')", "pass/word"],
+        ["a newline (an env file line ends there)", "password\nX=1"],
+        ["a '%' (an escape in a URL's userinfo)", "pass%40word"],
+        ["nothing", ""],
+    ])("a ZooKeeper password with %s", (_, value) => {
+        expect(() => zkMesosUrlFile({ ...INPUTS, mesosZkPassword: value })).toThrow(/the ZooKeeper password of mesos must be characters of A-Z a-z 0-9 \. _ ~ - only/);
+        expect(() => marathonEnvFile({ ...INPUTS, marathonZkPassword: value })).toThrow(/the ZooKeeper password of marathon must be/);
+    });
+
+    // Elsewhere: printable ASCII without spaces or the separators and quotes of the readers.
+    it.each([
+        ["a ':' (Marathon takes the user up to the last ':'; marathon-lb finds three parts)", "pass:word-0123456789"],
+        ["a ',' (a list separator)", "pass,word-0123456789"],
+        ["a double quote (curl's config quoting, JSON)", 'password"0123456789'],
+        ["a single quote", "password'0123456789"],
+        ["a backslash (curl's config escapes)", "password\\0123456789"],
+        ["a space", "pass word"],
         ["a newline (an env file line ends there)", "password-0123456789\nX=1"],
-        ["a quote (curl's config and JSON quoting)", 'password"0123456789'],
-        ["fewer than 16 characters", "short-pw"],
-    ];
-    for (const [what, value] of bad) {
-        it(`a password with ${what}`, () => {
-            expect(() => httpOperatorFile(value)).toThrow(/operatorPassword must be at least 16 characters of A-Z a-z 0-9 \. _ ~ -/);
-            expect(() => zkMesosUrlFile({ ...INPUTS, mesosZkPassword: value })).toThrow(/the ZooKeeper password of mesos must be/);
-            expect(() => serviceSecretFiles({ ...INPUTS, agentSecret: value })).toThrow(/agentSecret must be/);
-        });
-    }
+        ["a non-ASCII character", "passwörd-0123456789"],
+        ["nothing", ""],
+    ])("a secret with %s", (_, value) => {
+        expect(() => httpOperatorFile(value)).toThrow(/operatorPassword must be printable ASCII without spaces or any of : , " ' \\/);
+        expect(() => serviceSecretFiles({ ...INPUTS, agentSecret: value })).toThrow(/agentSecret must be printable ASCII/);
+        expect(() => marathonFrameworkSecretFile(value)).toThrow(/marathonSecret must be/);
+    });
+
+    it("an operator password may hold the symbols a config check asks for ('@', '/', '#', '$', '!')", () => {
+        expect(httpOperatorFile("Pa@s/s#w$rd!2024")).toBe("operator:Pa@s/s#w$rd!2024");
+        expect(marathonEnvFile({ ...INPUTS, operatorPassword: "Pa@s/s#w$rd!2024" })).toContain("\nMARATHON_HTTP_CREDENTIALS=operator:Pa@s/s#w$rd!2024\n");
+    });
 
     it("the error never repeats the value", () => {
-        expect(() => httpOperatorFile("secret:value-0123456789")).toThrow(/got 23 characters, some outside that set/);
+        expect(() => httpOperatorFile("secret:value-0123456789")).toThrow(/got 23 characters, some of them refused/);
         try {
             httpOperatorFile("secret:value-0123456789");
         } catch (err) {
@@ -150,5 +174,31 @@ describe("refused inputs: a value the readers would misread never reaches a file
         expect(() => zkMesosUrlFile({ ...INPUTS, zkHosts: [] })).toThrow("zkHosts: no ZooKeeper host given");
         expect(() => zkMesosUrlFile({ ...INPUTS, zkHosts: ["10.136.64.11"] })).toThrow('zkHosts: "10.136.64.11" is not host:port');
         expect(() => zkMesosUrlFile({ ...INPUTS, zkHosts: ["a@b:2181"] })).toThrow("is not host:port");
+    });
+});
+
+describe("the resource layer's API (components/secrets/clusterSecrets.ts on wip-secrets): the same files from the plan's zk URLs", () => {
+    const v = { agentSecret: INPUTS.agentSecret, marathonSecret: INPUTS.marathonSecret, operatorPassword: INPUTS.operatorPassword, zkMesosPassword: INPUTS.mesosZkPassword, zkMarathonPassword: INPUTS.marathonZkPassword };
+    const plan = { mesosZk: `zk://${HOSTS}/mesos`, marathonZk: `zk://${HOSTS}/marathon` };
+    const etcd = { caCert: "CA", clientCert: "CC", clientKey: "CK" };
+
+    it("zkUrlWithCredentials, mesosCredentials, agentCredential, marathonEnv: the builders' text", () => {
+        expect(zkUrlWithCredentials(plan.mesosZk, "mesos", INPUTS.mesosZkPassword)).toBe(zkMesosUrlFile(INPUTS).trimEnd());
+        expect(() => zkUrlWithCredentials("zk://u:p@h:1/x", "a", "b")).toThrow(/without credentials/);
+        expect(mesosCredentials(v)).toBe(mesosCredentialsFile(INPUTS));
+        expect(agentCredential(v)).toBe(mesosAgentCredentialFile(INPUTS.agentSecret));
+        expect(marathonEnv(plan, v)).toBe(marathonEnvFile(INPUTS));
+    });
+
+    it("roleFileContents: each role's role-wide files, the service ones from serviceSecretFiles", () => {
+        const files = serviceSecretFiles(INPUTS);
+        expect(roleFileContents("master", plan, v, etcd)).toEqual({ mesosCredentials: files.mesosCredentials, marathonFrameworkSecret: files.marathonFrameworkSecret, httpOperator: files.httpOperator, zkMesosUrl: files.zkMesosUrl, marathonEnv: files.marathonEnv });
+        expect(roleFileContents("worker", plan, v, etcd)).toEqual({ mesosAgentCredential: files.mesosAgentCredential, httpOperator: files.httpOperator, zkMesosUrl: files.zkMesosUrl });
+        expect(roleFileContents("quorum", plan, v, etcd)).toEqual({ etcdCa: "CA", etcdClientCert: "CC", etcdClientKey: "CK" });
+        expect(roleFileContents("border", plan, v, etcd)).toEqual({});
+    });
+
+    it("refuses a plan whose two zk URLs name different hosts", () => {
+        expect(() => marathonEnv({ ...plan, marathonZk: "zk://10.0.0.9:2181/marathon" }, v)).toThrow("mesosZk and marathonZk name different ZooKeeper hosts");
     });
 });

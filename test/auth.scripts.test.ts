@@ -90,7 +90,7 @@ describe("the credentials reach Marathon and Mesos as basic auth, and never a co
             seen.push(req.headers.authorization ?? "none");
             if (req.headers.authorization !== expected) return res.writeHead(401, { "WWW-Authenticate": 'Basic realm="Mesos"' }).end();
             if (req.url === "/master/redirect") return res.writeHead(307, { Location: `//127.0.0.1:${port}` }).end();
-            res.end(JSON.stringify({ slaves: [{ id: "new-S1", hostname: "worker-2.cell-1.example", active: true }] }));
+            return res.end(JSON.stringify({ slaves: [{ id: "new-S1", hostname: "worker-2.cell-1.example", active: true }] }));
         });
         await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
         port = (server.address() as net.AddressInfo).port;

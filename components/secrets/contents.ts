@@ -1,9 +1,12 @@
-import { PRINCIPALS, SecretKey } from "../catalog/secrets";
+import type { Role } from "../catalog/roles";
+import { PRINCIPALS, SECRET_FILES, SecretKey } from "../catalog/secrets";
+import type { ClusterPlan } from "../plan/clusterPlan";
 
 /**
  * The text of the service secret files (issue 12), from plain strings: the generated passwords
- * and the masters' ZooKeeper host list. Pure: the program (components/secrets/) feeds it the
- * @pulumi/random values inside an apply, the tests and the lab feed it test values. Each
+ * and the masters' ZooKeeper host list. Pure: the program (components/secrets/clusterSecrets.ts,
+ * through roleFileContents at the end) feeds it the @pulumi/random values inside an apply, so
+ * the results stay Pulumi secrets; the tests and the lab feed it test values. Each
  * builder writes exactly what its reader expects (checked against the pinned versions' source;
  * see docs/roles.md, "Authentication"):
  *
@@ -24,13 +27,21 @@ import { PRINCIPALS, SecretKey } from "../catalog/secrets";
  *   quoting): MARATHON_MASTER, MARATHON_ZK, MARATHON_HTTP_CREDENTIALS. Marathon 1.11 turns every
  *   MARATHON_* variable into a flag inside the JVM (Main.envToArgs), not on a command line.
  *
- * Every password must be URL-unreserved characters (`A-Z a-z 0-9 . _ ~ -`), at least 16: it then
- * sits unescaped in a zk:// userinfo (Marathon's ZkUrlPattern takes `[^@]+` as the password,
- * Mesos splits the URL at the last `/` and `@`), in `user:password` (no `:`), in JSON, in an
- * env file and in a curl config. Generate them with @pulumi/random `special: false`.
+ * What a value may hold, by where it goes (a value that breaks a rule is refused, never escaped,
+ * and the error never repeats it):
+ * - a ZooKeeper digest password sits unescaped in a zk:// userinfo: URL-unreserved characters
+ *   only (`A-Z a-z 0-9 . _ ~ -`): Marathon's ZkUrlPattern takes `[^@]+` as the password and
+ *   `[^/:]+` as the user, Mesos splits the URL at the first `/` and the last `@`;
+ * - every other secret (the operator's password, the agents' and Marathon's secrets): printable
+ *   ASCII without spaces and without `: , " ' \`, the characters their readers split on or quote
+ *   with (`user:password` for Marathon and marathon-lb, the curl config's `user = "..."`), the
+ *   same rule as the config check of a chosen `httpOperatorPassword`.
+ * Generated values (@pulumi/random, `special: false`) always pass.
  */
 
-const PASSWORD = /^[A-Za-z0-9._~-]{16,}$/;
+const ZK_PASSWORD = /^[A-Za-z0-9._~-]+$/;
+const SECRET = /^[\x21-\x7e]+$/;
+const SECRET_FORBIDDEN = /[:,"'\\]/;
 const HOST_PORT = /^[A-Za-z0-9.-]+:[1-9][0-9]{0,4}$/;
 
 /** The inputs of every service secret file: passwords, and `host:port` of each master's ZooKeeper. */
@@ -49,9 +60,16 @@ export interface ServiceSecretInputs {
     readonly zkHosts: readonly string[];
 }
 
+/** A value that goes into a zk:// URL. */
+function zkPassword(what: string, value: string): string {
+    if (!ZK_PASSWORD.test(value)) throw new Error(`${what} must be characters of A-Z a-z 0-9 . _ ~ - only (got ${value.length} characters${value.length > 0 ? ", some outside that set" : ""})`);
+    return value;
+}
+
+/** Any other secret value. */
 function password(what: string, value: string): string {
-    if (!PASSWORD.test(value)) {
-        throw new Error(`${what} must be at least 16 characters of A-Z a-z 0-9 . _ ~ - (got ${value.length} characters${/[^A-Za-z0-9._~-]/.test(value) ? ", some outside that set" : ""})`);
+    if (!SECRET.test(value) || SECRET_FORBIDDEN.test(value)) {
+        throw new Error(`${what} must be printable ASCII without spaces or any of : , " ' \\ (got ${value.length} characters${value.length > 0 ? ", some of them refused" : ""})`);
     }
     return value;
 }
@@ -71,7 +89,7 @@ export function zkHostsOf(masterIps: readonly string[], port: number): string[] 
 export function zkDigestUrl(user: string, pw: string, zkHosts: readonly string[], path: string): string {
     if (!/^[a-z][a-z0-9-]*$/.test(user)) throw new Error(`ZooKeeper user ${JSON.stringify(user)} is not a plain name`);
     if (!/^(\/[A-Za-z0-9._-]+)+$/.test(path)) throw new Error(`ZooKeeper path ${JSON.stringify(path)} is not /a/b`);
-    return `zk://${user}:${password(`the ZooKeeper password of ${user}`, pw)}@${hosts(zkHosts)}${path}`;
+    return `zk://${user}:${zkPassword(`the ZooKeeper password of ${user}`, pw)}@${hosts(zkHosts)}${path}`;
 }
 
 /** Masters' `--credentials`: the agents', Marathon's and the HTTP operator's. */
@@ -127,4 +145,76 @@ export function serviceSecretFiles(i: ServiceSecretInputs): Record<ServiceSecret
         zkMesosUrl: zkMesosUrlFile(i),
         marathonEnv: marathonEnvFile(i),
     };
+}
+
+// -- The resource layer's API (wip-secrets' components/secrets/clusterSecrets.ts calls these) ---
+
+/** The generated (or operator-supplied) values every secret file is made of. */
+export interface SecretValues {
+    /** The Mesos agents' secret (principal PRINCIPALS.mesosAgent). */
+    readonly agentSecret: string;
+    /** Marathon's framework secret (principal PRINCIPALS.marathonFramework). */
+    readonly marathonSecret: string;
+    /** The HTTP operator's password (user PRINCIPALS.httpOperator). */
+    readonly operatorPassword: string;
+    /** ZooKeeper digest passwords. */
+    readonly zkMesosPassword: string;
+    readonly zkMarathonPassword: string;
+}
+
+/** PEM material of etcd's TLS (the CA, each quorum node's certificate, the client's). */
+export interface EtcdPem {
+    readonly caCert: string;
+    readonly clientCert: string;
+    readonly clientKey: string;
+}
+
+/** The hosts and path of a plan's credential-free `zk://ip:2181,.../path`. */
+function splitZkUrl(zkUrl: string): { hosts: string[]; path: string } {
+    const match = /^zk:\/\/([^@/]+)(\/.*)$/.exec(zkUrl);
+    if (!match) throw new Error(`not a zk:// URL without credentials: ${zkUrl}`);
+    return { hosts: match[1].split(","), path: match[2] };
+}
+
+/** `zk://user:password@ip:2181,.../path` from the plan's `zk://ip:2181,.../path`. */
+export function zkUrlWithCredentials(zkUrl: string, user: string, pw: string): string {
+    const { hosts: zkHosts, path } = splitZkUrl(zkUrl);
+    return zkDigestUrl(user, pw, zkHosts, path);
+}
+
+function inputsOf(plan: Pick<ClusterPlan, "mesosZk" | "marathonZk">, v: SecretValues): ServiceSecretInputs {
+    const mesos = splitZkUrl(plan.mesosZk);
+    const marathon = splitZkUrl(plan.marathonZk);
+    if (mesos.hosts.join(",") !== marathon.hosts.join(",")) throw new Error("mesosZk and marathonZk name different ZooKeeper hosts");
+    return { agentSecret: v.agentSecret, marathonSecret: v.marathonSecret, operatorPassword: v.operatorPassword, mesosZkPassword: v.zkMesosPassword, marathonZkPassword: v.zkMarathonPassword, zkHosts: mesos.hosts };
+}
+
+/** The Mesos masters' --credentials file: every principal allowed to authenticate. */
+export function mesosCredentials(v: SecretValues): string {
+    return mesosCredentialsFile(v);
+}
+
+/** An agent's --credential file. */
+export function agentCredential(v: SecretValues): string {
+    return mesosAgentCredentialFile(v.agentSecret);
+}
+
+/** Marathon's environment file, its zk URLs from the plan's. */
+export function marathonEnv(plan: Pick<ClusterPlan, "mesosZk" | "marathonZk">, v: SecretValues): string {
+    return marathonEnvFile(inputsOf(plan, v));
+}
+
+/** The role-wide files a role receives, by key, from the values (node files come apart). */
+export function roleFileContents(role: Role, plan: Pick<ClusterPlan, "mesosZk" | "marathonZk">, v: SecretValues, etcd: EtcdPem): Partial<Record<SecretKey, string>> {
+    const all: Partial<Record<SecretKey, string>> = {
+        ...serviceSecretFiles(inputsOf(plan, v)),
+        etcdCa: etcd.caCert,
+        etcdClientCert: etcd.clientCert,
+        etcdClientKey: etcd.clientKey,
+    };
+    return Object.fromEntries(
+        (Object.keys(all) as SecretKey[])
+            .filter((key) => SECRET_FILES[key].scope === "role" && (SECRET_FILES[key].roles as readonly Role[]).includes(role))
+            .map((key) => [key, all[key]]),
+    );
 }
