@@ -44,7 +44,7 @@ describe("post-step planning (pure)", () => {
             "cell-1-leader-step-down-verify",
         ]);
         const masters = "'master-1=10.136.64.9' 'master-2=10.136.64.10' 'master-3=10.136.64.11' 'master-4=10.136.64.12' 'master-5=10.136.64.100'";
-        expect(stepDowns[7].script).toContain(`'--self' 'master-3' '--preferred' 'master-1' '--domain' 'cell-1.dc-1.demo.lan' '--quorum' '3' '--mesos-port' '5050' '--marathon-port' '8080' '--mesos-unit' 'mesos-master.service' '--timeout' '180' ${masters} <<`);
+        expect(stepDowns[7].script).toContain(`'--self' 'master-3' '--preferred' 'master-1' '--domain' 'cell-1.dc-1.demo.lan' '--quorum' '3' '--mesos-port' '5050' '--marathon-port' '8080' '--mesos-unit' 'mesos-master.service' '--credentials' '/etc/mesos-cluster/secrets/http-operator' '--timeout' '180' ${masters} <<`);
         expect(stepDowns.at(-1)!.script).toContain(`'--verify' '--preferred' 'master-1'`);
         expect(specs.filter((s) => s.step === "arp-purge")).toHaveLength(1 + 3 + 5 + 2);
         // Per quorum node its etcd swap (3 by default), per worker its agent check from a master.
