@@ -137,7 +137,7 @@ export class ClusterSecrets extends pulumi.ComponentResource {
             type: "String",
             tier: "Standard",
             // Not secret: the instance and the public half of its host key.
-            value: pulumi.interpolate`${instance.id} ${key.publicKeyOpenssh.apply((k) => k.trim())}`,
+            value: pulumi.unsecret(pulumi.interpolate`${instance.id} ${key.publicKeyOpenssh.apply((k) => k.trim())}`),
             description: "mesos-cluster: the instance the host key beside it belongs to",
             tags,
         }, { ...parent, dependsOn: [stored] });
