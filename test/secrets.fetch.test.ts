@@ -79,12 +79,12 @@ describe.skipIf(!hasBoto3)("the boot fetch against the SSM stand-in", () => {
 
     /** The user data's arguments for worker-1, redirected into the test's directory. */
     function fetch(extra: string[], role = "WORKER"): Promise<{ code: number; err: string }> {
-        const args = [...secretsFetchArgs({ clusterId: "c1", region: scope.region }, { role: "worker", name: "worker-1" })];
+        const args = [...secretsFetchArgs({ clusterId: "c1", region: scope.region }, "worker")];
         const at = (flag: string) => args.indexOf(flag) + 1;
         args[at("--dir")] = path.join(dir, "secrets");
         args[at("--host-key")] = path.join(dir, "ssh", "ssh_host_ed25519_key");
         return new Promise((resolve) => {
-            const child = spawn("python3", [FETCH, ...args, "--endpoint-url", endpoint, "--instance-id", "i-0abc", ...extra], {
+            const child = spawn("python3", [FETCH, ...args, "--endpoint-url", endpoint, "--instance-id", "i-0abc", "--node-name", "worker-1", ...extra], {
                 env: { ...process.env, AWS_ACCESS_KEY_ID: `AKIALAB${role}`, AWS_SECRET_ACCESS_KEY: "x", AWS_EC2_METADATA_DISABLED: "true" },
             });
             let err = "";

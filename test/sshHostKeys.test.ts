@@ -122,10 +122,11 @@ describe("host keys: generated, tied to the instance, pinned by every connection
         const master = evaluation.resources.find((r) => r.type === TYPES.instance && r.inputs.tags.Name === "master-1")!;
         const doc = parse(decodeUserData(master.inputs)) as Record<string, any>;
         expect(doc.ssh_deletekeys).toBe(false);
-        expect(doc.ssh_genkeytypes).toEqual([]);
+        // Only where no key exists, i.e. only when the fetch failed: then the pinned commands refuse the node.
+        expect(doc.ssh_genkeytypes).toEqual(["ed25519"]);
         const [cmd] = doc.bootcmd as string[][];
         expect(cmd.slice(0, 5)).toEqual(["cloud-init-per", "instance", "mesos-cluster-secrets", "sh", "-ec"]);
-        expect(cmd[5]).toContain("exec /usr/local/sbin/mesos-cluster-secrets --region eu-west-1 --role-path /cell-1/master --node-path /cell-1/master/master-1 --dir /etc/mesos-cluster/secrets --host-key /etc/ssh/ssh_host_ed25519_key");
+        expect(cmd[5]).toContain("exec /usr/local/sbin/mesos-cluster-secrets --region eu-west-1 --role-path /cell-1/master --dir /etc/mesos-cluster/secrets --host-key /etc/ssh/ssh_host_ed25519_key");
         const dropIn = (doc.write_files as { path: string; content: string }[]).find((f) => f.path.startsWith("/etc/ssh/sshd_config.d/"))!;
         expect(dropIn.path).toBe("/etc/ssh/sshd_config.d/05-mesos-cluster-host-key.conf");
         expect(dropIn.content).toMatch(/^HostKey \/etc\/ssh\/ssh_host_ed25519_key$/m);

@@ -131,7 +131,7 @@ export class ClusterSecrets extends pulumi.ComponentResource {
         const base = `${this.clusterId}-${node.name}-ssh-host`;
         const key = new tls.PrivateKey(`${base}-key`, { algorithm: "ED25519" }, { ...parent, replacementTrigger: instance.id });
         const tags = { ...this.tags, Role: node.role, Name: node.name };
-        const stored = secureParameter(`${base}-key`, parameterName(this.clusterId, node.role, "sshHostKey", node.name), key.privateKeyOpenssh, tags, parent);
+        const stored = secureParameter(`${base}-key-ssm`, parameterName(this.clusterId, node.role, "sshHostKey", node.name), key.privateKeyOpenssh, tags, parent);
         new aws.ssm.Parameter(`${base}-binding`, {
             name: `${secretsPath(this.clusterId, node.role, node.name)}/${HOST_KEY_BINDING}`,
             type: "String",

@@ -1,14 +1,17 @@
-import { HOST_KEY_BINDING, roleSecretFiles, SECRET_FILES, SECRETS_DIR, SECRETS_FETCH, secretsPath } from "../catalog/secrets";
-import type { ClusterPlan, PlannedNode } from "../plan/clusterPlan";
+import { gzipSync } from "zlib";
+import { roleSecretFiles, SECRET_FILES, SECRETS_DIR, SECRETS_FETCH, secretsPath } from "../catalog/secrets";
+import type { Role } from "../catalog/roles";
+import type { ClusterPlan } from "../plan/clusterPlan";
 import { shellWord } from "../text/shellQuote";
 import { staticFile } from "./render";
-import { FILE_DELIMITER } from "./roleBundle";
 
 /**
  * The boot fetch in a node's user data (cloud-init bootcmd, the first module of the network
  * stage, which systemd runs before sshd.service): python3-boto3 from the archive when the
- * image lacks it, templates/files/mesos-cluster-secrets.py installed as SECRETS_FETCH, then run
- * for the node's role path and its own path. Only names and paths here, never a value.
+ * image lacks it, templates/files/mesos-cluster-secrets.py installed as SECRETS_FETCH (gzipped
+ * and base64 in the user data: 16 KiB is EC2's limit and the plain text would take 8 of it),
+ * then run once per instance for the role's path and the node's own (its Name tag). The same
+ * for every node of a role; only names and paths here, never a value.
  */
 
 /** Where the node's own SSH host key goes: sshd's (05-mesos-cluster-host-key.conf names only it). */
@@ -19,13 +22,12 @@ export const HOST_KEY_DROP_IN = { path: "/etc/ssh/sshd_config.d/05-mesos-cluster
 /** Seconds the fetch waits for SSM (IAM propagation, the host key written after the instance). */
 export const SECRETS_FETCH_TIMEOUT = 900;
 
-/** The fetch's arguments for this node (the lab appends its own endpoint and instance id). */
-export function secretsFetchArgs(plan: Pick<ClusterPlan, "clusterId" | "region">, node: Pick<PlannedNode, "role" | "name">): string[] {
-    const expect = roleSecretFiles(node.role).filter((key) => key !== "sshHostKey").map((key) => SECRET_FILES[key].file);
+/** The fetch's arguments for the role (the lab appends its own endpoint, node and instance id). */
+export function secretsFetchArgs(plan: Pick<ClusterPlan, "clusterId" | "region">, role: Role): string[] {
+    const expect = roleSecretFiles(role).filter((key) => key !== "sshHostKey").map((key) => SECRET_FILES[key].file);
     return [
         "--region", plan.region,
-        "--role-path", secretsPath(plan.clusterId, node.role),
-        "--node-path", secretsPath(plan.clusterId, node.role, node.name),
+        "--role-path", secretsPath(plan.clusterId, role),
         "--dir", SECRETS_DIR,
         "--host-key", HOST_KEY_FILE,
         "--timeout", String(SECRETS_FETCH_TIMEOUT),
@@ -33,12 +35,20 @@ export function secretsFetchArgs(plan: Pick<ClusterPlan, "clusterId" | "region">
     ];
 }
 
+/**
+ * The fetch script as the user data carries it: its comment lines dropped (the file in
+ * templates/files is the documented one), gzip (no name, mtime 0: stable bytes), base64.
+ */
+export function packedFetchScript(): string {
+    const lines = staticFile("mesos-cluster-secrets.py").split("\n");
+    const code = lines.filter((line, i) => i === 0 || !/^\s*#/.test(line));
+    return gzipSync(Buffer.from(code.join("\n"), "utf8"), { level: 9 }).toString("base64");
+}
+
 /** The shell text of the bootcmd item. */
-export function secretsFetchCommand(plan: Pick<ClusterPlan, "clusterId" | "region">, node: Pick<PlannedNode, "role" | "name">): string {
-    const script = staticFile("mesos-cluster-secrets.py");
-    if (script.split("\n").includes(FILE_DELIMITER)) throw new Error(`mesos-cluster-secrets.py contains the line ${FILE_DELIMITER}`);
+export function secretsFetchCommand(plan: Pick<ClusterPlan, "clusterId" | "region">, role: Role): string {
     return [
-        `# ${node.name}'s secrets and SSH host key from SSM (${secretsPath(plan.clusterId, node.role)}, its own ${HOST_KEY_BINDING} included), before sshd starts.`,
+        `# The node's secrets and SSH host key from SSM (${secretsPath(plan.clusterId, role)} and its own path), before sshd starts.`,
         "export DEBIAN_FRONTEND=noninteractive",
         "if ! python3 -c 'import boto3' 2>/dev/null; then",
         "  n=0",
@@ -47,11 +57,9 @@ export function secretsFetchCommand(plan: Pick<ClusterPlan, "clusterId" | "regio
         "  done",
         "fi",
         `install -d -m 0755 ${SECRETS_FETCH.slice(0, SECRETS_FETCH.lastIndexOf("/"))}`,
-        `cat >${SECRETS_FETCH} <<'${FILE_DELIMITER}'`,
-        script.endsWith("\n") ? script.slice(0, -1) : script,
-        FILE_DELIMITER,
-        `chmod 0755 ${SECRETS_FETCH}`,
-        `exec ${SECRETS_FETCH} ${secretsFetchArgs(plan, node).map(shellWord).join(" ")}`,
+        `echo ${packedFetchScript()} | base64 -d | gunzip >${SECRETS_FETCH}.tmp`,
+        `chmod 0755 ${SECRETS_FETCH}.tmp && mv ${SECRETS_FETCH}.tmp ${SECRETS_FETCH}`,
+        `exec ${SECRETS_FETCH} ${secretsFetchArgs(plan, role).map(shellWord).join(" ")}`,
         "",
     ].join("\n");
 }

@@ -45,7 +45,7 @@ export function renderCloudConfig(plan: ClusterPlan, node: PlannedNode, bundle: 
         nodeEnv: own[0].content,
         nodeFiles: own.slice(1),
         installCommand: template("partials/install-bundle.hbs")({ bundle }),
-        secretsCommand: secretsFetchCommand(plan, node),
+        secretsCommand: secretsFetchCommand(plan, node.role),
         hostKeyDropIn: HOST_KEY_DROP_IN,
         reboot: node.role === "worker",
     });

@@ -71,7 +71,7 @@ def main():
     a = argparse.ArgumentParser(description="fetch the node's secrets from SSM Parameter Store")
     a.add_argument("--region", required=True)
     a.add_argument("--role-path", required=True)
-    a.add_argument("--node-path", required=True)
+    a.add_argument("--node-name", default=None, help="default: the instance's Name tag, from IMDSv2")
     a.add_argument("--dir", required=True, help="where the files go (created 0700)")
     a.add_argument("--expect", nargs="*", default=[], help="file names that must be fetched")
     a.add_argument("--host-key", default="/etc/ssh/ssh_host_ed25519_key", help="where the node's SSH host key goes")
@@ -86,21 +86,23 @@ def main():
     deadline = time.monotonic() + args.timeout
     ssm = boto3.client("ssm", region_name=args.region, endpoint_url=args.endpoint_url,
                        config=Config(connect_timeout=5, read_timeout=15, retries={"max_attempts": 4, "mode": "standard"}))
-    instance_id, why, delay = args.instance_id, "", 2
+    instance_id, node, why, delay = args.instance_id, args.node_name, "", 2
     while True:
         try:
             instance_id = instance_id or imds("meta-data/instance-id")
+            node = node or imds("meta-data/tags/instance/Name")
+            node_path = f"{args.role_path}/{node}"
             files = by_path(ssm, args.role_path)
-            own = by_path(ssm, args.node_path)
+            own = by_path(ssm, node_path)
             binding = own.pop(BINDING, "").split()
             key = own.get(HOST_KEY)
             missing = [f for f in args.expect if f not in files and f not in own]
             if missing:
                 why = f"missing: {' '.join(missing)}"
             elif not key:
-                why = f"no {HOST_KEY} under {args.node_path}"
+                why = f"no {HOST_KEY} under {node_path}"
             elif len(binding) != 3 or binding[0] != instance_id:
-                why = f"{args.node_path}/{BINDING} names {binding[0] if binding else 'nothing'}, not this instance ({instance_id}) yet"
+                why = f"{node_path}/{BINDING} names {binding[0] if binding else 'nothing'}, not this instance ({instance_id}) yet"
             elif public_half(key) != " ".join(binding[1:]):
                 why = f"{HOST_KEY} is not the key {BINDING} names yet"
             else:

@@ -5,7 +5,7 @@ import { validateConfig } from "../../components/config/validate";
 import { rawFromStackConfig, SSH_PRIVATE_KEY } from "../../components/config/load";
 import { evaluateProgram, Evaluation, isSecretValue, MOCK_ACCOUNT, RegisteredResource } from "../../scripts/offline/mockEngine";
 import { SECRETS_FETCH } from "../../components/catalog/secrets";
-import { FILE_DELIMITER } from "../../components/userdata/roleBundle";
+import { gunzipSync } from "zlib";
 import { buildReport, nodeFromInstance, PlanCommand, PlanNode, PlanReport, writeOut } from "../../scripts/offline/planCli";
 import { readStackConfig } from "../../scripts/offline/stackConfig";
 import { LabError } from "./proc";
@@ -250,13 +250,13 @@ function bootFetch(name: string, cloudConfig: string): { script: string; args: s
     const text = item?.[item.length - 1];
     if (typeof text !== "string") throw new LabError(`${name}: its user data has no mesos-cluster-secrets bootcmd`);
     const lines = text.split("\n");
-    const start = lines.findIndex((l) => l === `cat >${SECRETS_FETCH} <<'${FILE_DELIMITER}'`);
-    const end = lines.indexOf(FILE_DELIMITER, start + 1);
+    const packed = lines.map((l) => /^echo ([A-Za-z0-9+/=]+) \| base64 -d \| gunzip >/.exec(l)).find(Boolean);
     const exec = lines.find((l) => l.startsWith(`exec ${SECRETS_FETCH} `));
-    if (start < 0 || end < 0 || !exec) throw new LabError(`${name}: the boot fetch in its user data is not in the form the lab reads`);
+    if (!packed || !exec) throw new LabError(`${name}: the boot fetch in its user data is not in the form the lab reads`);
     const args = exec.slice(`exec ${SECRETS_FETCH} `.length).split(" ");
     if (args.some((a) => /['"\\$]/.test(a))) throw new LabError(`${name}: the boot fetch's arguments need a shell to read`);
-    return { script: lines.slice(start + 1, end).join("\n") + "\n", args };
+    // The node name comes from the instance's Name tag (IMDS) on EC2; the lab says it.
+    return { script: gunzipSync(Buffer.from(packed[1], "base64")).toString("utf8"), args: [...args, "--node-name", name] };
 }
 
 /** The address `n` after a CIDR's network address. */
