@@ -61,6 +61,28 @@ function keyPair(algorithm: string, name: string, trigger: unknown): KeyPair {
     throw new Error(`the offline engine generates ED25519 and ECDSA (P256) keys only, not ${algorithm}`);
 }
 
+/**
+ * sshpk writes OpenSSH private keys with random check integers (PROTOCOL.key: two equal uint32
+ * before the keys); the same key must give the same text here, so both are set from a seed.
+ */
+function fixedCheckInts(pem: string, check: number): string {
+    const buf = Buffer.from(pem.replace(/-----[^-]+-----/g, "").replace(/\s+/g, ""), "base64");
+    let off = "openssh-key-v1\0".length;
+    const skipString = () => {
+        off += 4 + buf.readUInt32BE(off);
+    };
+    skipString(); // cipher "none"
+    skipString(); // kdf "none"
+    skipString(); // kdf options ""
+    off += 4; // number of keys (1)
+    skipString(); // the public key
+    off += 4; // length of the private section
+    buf.writeUInt32BE(check, off);
+    buf.writeUInt32BE(check, off + 4);
+    const body = buf.toString("base64").match(/.{1,70}/g)!.join("\n");
+    return `-----BEGIN OPENSSH PRIVATE KEY-----\n${body}\n-----END OPENSSH PRIVATE KEY-----\n`;
+}
+
 function keyState(pair: KeyPair, name: string, sentinel: string | undefined): Record<string, string> {
     const pkcs8 = pair.privateKey.export({ format: "pem", type: "pkcs8" }).toString();
     // The provider's private_key_pem: PKCS#8 for ED25519, SEC1 ("EC PRIVATE KEY") for ECDSA.
@@ -73,7 +95,7 @@ function keyState(pair: KeyPair, name: string, sentinel: string | undefined): Re
         algorithm: pair.algorithm,
         privateKeyPem: secret(pem),
         privateKeyPemPkcs8: secret(pkcs8),
-        privateKeyOpenssh: secret(ssh.toString("openssh")),
+        privateKeyOpenssh: secret(fixedCheckInts(ssh.toString("openssh"), seed("checkint", name).readUInt32BE(0))),
         publicKeyPem: publicKey.export({ format: "pem", type: "spki" }).toString(),
         publicKeyOpenssh: openssh,
         publicKeyFingerprintSha256: ssh.toPublic().fingerprint("sha256").toString(),
