@@ -65,8 +65,8 @@ describe("service secret files, literal", () => {
         expect(httpOperatorFile(INPUTS.operatorPassword)).toBe("operator:operator.pw_0123456789~");
     });
 
-    it("zk-mesos-url: the mesos digest user in a zk:// URL over every master", () => {
-        expect(zkMesosUrlFile(INPUTS)).toBe(`zk://mesos:mesos-zk-pw-0123456789@${HOSTS}/mesos\n`);
+    it("zk-mesos-url: the mesos digest user in a zk:// URL over every master, no newline", () => {
+        expect(zkMesosUrlFile(INPUTS)).toBe(`zk://mesos:mesos-zk-pw-0123456789@${HOSTS}/mesos`);
     });
 
     it("marathon.env: MARATHON_MASTER, MARATHON_ZK (each its own digest user) and MARATHON_HTTP_CREDENTIALS", () => {
@@ -183,7 +183,7 @@ describe("the resource layer's API (components/secrets/clusterSecrets.ts on wip-
     const etcd = { caCert: "CA", clientCert: "CC", clientKey: "CK" };
 
     it("zkUrlWithCredentials, mesosCredentials, agentCredential, marathonEnv: the builders' text", () => {
-        expect(zkUrlWithCredentials(plan.mesosZk, "mesos", INPUTS.mesosZkPassword)).toBe(zkMesosUrlFile(INPUTS).trimEnd());
+        expect(zkUrlWithCredentials(plan.mesosZk, "mesos", INPUTS.mesosZkPassword)).toBe(zkMesosUrlFile(INPUTS));
         expect(() => zkUrlWithCredentials("zk://u:p@h:1/x", "a", "b")).toThrow(/without credentials/);
         expect(mesosCredentials(v)).toBe(mesosCredentialsFile(INPUTS));
         expect(agentCredential(v)).toBe(mesosAgentCredentialFile(INPUTS.agentSecret));

@@ -8,7 +8,10 @@ import type { Role } from "./roles";
  *
  * A parameter's name is `/<clusterId>/<role>/<file>` for a role-wide secret and
  * `/<clusterId>/<role>/<node>/<file>` for a node's own (scope "node"); a node's boot fetch
- * writes both levels of its role, and only those, to SECRETS_DIR/<file>.
+ * writes both levels of its role, and only those, to SECRETS_DIR/<file>: 0400 root, the
+ * directory 0700 root, each file written through a temporary file and a rename, before sshd
+ * and before the role bundle starts any unit. A reader that is not root (a container's own
+ * user) cannot open them: run it as root or copy what it needs at start.
  */
 export const SECRETS_DIR = "/etc/mesos-cluster/secrets";
 
@@ -58,7 +61,11 @@ export const SECRET_FILES = {
     /** etcdctl's client certificate and key (PEM): the post-steps' etcd-member-swap. */
     etcdClientCert: { file: "etcd-client.crt", roles: ["quorum"], scope: "role", what: "PEM certificate" },
     etcdClientKey: { file: "etcd-client.key", roles: ["quorum"], scope: "role", what: "PEM private key" },
-    /** The node's own SSH host key (OpenSSH ed25519 private key); its public half pins every post-step connection. */
+    /**
+     * The node's own SSH host key (OpenSSH ed25519 private key); its public half pins every
+     * post-step connection. The boot fetch installs it as /etc/ssh/ssh_host_ed25519_key (0600),
+     * not under SECRETS_DIR; its parameter is replaced with the instance (replacementTrigger).
+     */
     sshHostKey: { file: "ssh_host_ed25519_key", roles: ["border", "quorum", "master", "worker"], scope: "node", what: "OpenSSH private key" },
 } as const satisfies Record<string, SecretFile>;
 
@@ -73,3 +80,28 @@ export function roleSecretFiles(role: Role): SecretKey[] {
 export function secretPath(key: SecretKey): string {
     return `${SECRETS_DIR}/${SECRET_FILES[key].file}`;
 }
+
+/**
+ * The SSM parameter path of a role's secrets (`/<clusterId>/<role>`), or of one node's own
+ * (`/<clusterId>/<role>/<node>`). A node's instance profile may read these two and nothing else.
+ */
+export function secretsPath(clusterId: string, role: Role, node?: string): string {
+    return node === undefined ? `/${clusterId}/${role}` : `/${clusterId}/${role}/${node}`;
+}
+
+/** The SSM parameter holding one secret file for a role, or for a node (scope "node"). */
+export function parameterName(clusterId: string, role: Role, key: SecretKey, node?: string): string {
+    return `${secretsPath(clusterId, role, SECRET_FILES[key].scope === "node" ? node : undefined)}/${SECRET_FILES[key].file}`;
+}
+
+/**
+ * Not a secret and not a file: `<instance id> <host public key>` under the node's own path,
+ * written by the program after the instance exists and after its host key (whose lifecycle is
+ * the instance's: a replaced instance gets a new key). The boot fetch waits until it names the
+ * node's own instance and the fetched private key's public half, so a new instance never
+ * installs the key of the one it replaced.
+ */
+export const HOST_KEY_BINDING = "host-key-binding";
+
+/** The boot fetch (templates/files/mesos-cluster-secrets.py), installed on every node. */
+export const SECRETS_FETCH = "/usr/local/sbin/mesos-cluster-secrets";

@@ -21,8 +21,8 @@ import type { ClusterPlan } from "../plan/clusterPlan";
  *   matched by `(.+):(.+)` (greedy: the user is everything before the last `:`, and a value
  *   that does not match turns authentication off with only a log line); marathon-lb's
  *   `--marathon-auth-credential-file` splits the first line on every `:` and wants two parts.
- * - `zk-mesos-url`: `zk://mesos:<pw>@hosts/mesos` for Mesos' `--zk=file://` / `--master=file://`
- *   (the URL is trimmed by `zookeeper::URL::parse`, so the trailing newline is harmless).
+ * - `zk-mesos-url`: `zk://mesos:<pw>@hosts/mesos`, no newline, for Mesos' `--zk=file://` /
+ *   `--master=file://` (`zookeeper::URL::parse` trims the value anyway).
  * - `marathon.env`: a `docker run --env-file` file (`KEY=value` lines taken literally, no
  *   quoting): MARATHON_MASTER, MARATHON_ZK, MARATHON_HTTP_CREDENTIALS. Marathon 1.11 turns every
  *   MARATHON_* variable into a flag inside the JVM (Main.envToArgs), not on a command line.
@@ -119,7 +119,7 @@ export function httpOperatorFile(operatorPassword: string): string {
 
 /** Mesos' ZooKeeper URL with the `mesos` digest user, for `--zk=file://` and `--master=file://`. */
 export function zkMesosUrlFile(i: Pick<ServiceSecretInputs, "mesosZkPassword" | "zkHosts">): string {
-    return `${zkDigestUrl(PRINCIPALS.zkMesos, i.mesosZkPassword, i.zkHosts, "/mesos")}\n`;
+    return zkDigestUrl(PRINCIPALS.zkMesos, i.mesosZkPassword, i.zkHosts, "/mesos");
 }
 
 /** Marathon's env file (`docker run --env-file`): its Mesos and ZooKeeper URLs and HTTP credentials. */

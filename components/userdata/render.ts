@@ -127,6 +127,8 @@ export interface RoleRenderContext {
     readonly secrets: Record<SecretKey, string>;
     /** The fixed principals and user names (not secret). */
     readonly principals: typeof PRINCIPALS;
+    /** The one operator user (the border's AllowUsers). */
+    readonly ssh: { readonly user: string };
 }
 
 const SECRET_PATHS = Object.fromEntries((Object.keys(SECRET_FILES) as SecretKey[]).map((key) => [key, secretPath(key)])) as Record<SecretKey, string>;
@@ -145,5 +147,6 @@ export function roleContext(plan: ClusterPlan, role: Role): RoleRenderContext {
         role: roleValues(control, role),
         secrets: SECRET_PATHS,
         principals: PRINCIPALS,
+        ssh: { user: plan.sshUser },
     };
 }

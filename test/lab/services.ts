@@ -4,7 +4,7 @@ import type { Hosts, UnitSpec } from "./hosts";
 import type { LabNode } from "./plan";
 import { PROMETHEUS, prometheusUnit } from "./monitoring";
 import { LabError, Probe, RunResult, waitFor } from "./proc";
-import { labCurlConfig } from "./secrets";
+import { labCurlConfig } from "./authSecrets";
 
 /**
  * What runs on the lab's masters, named and wired as the catalog says: Debian's ZooKeeper
@@ -109,8 +109,7 @@ export interface Leaders extends Probe {
 
 export class Services {
     readonly zkHosts: string;
-    /** The lab's curl config holding the operator's test credentials (its own probes). */
-    readonly curlAuth: string;
+    private curlConfig?: string;
 
     /** `sessionTimeout`: the stand-ins' ZooKeeper session timeout in seconds. */
     constructor(
@@ -118,7 +117,12 @@ export class Services {
         readonly sessionTimeout: number,
     ) {
         this.zkHosts = hosts.masters.map((m) => `${m.privateIp}:${PORTS.zkClient}`).join(",");
-        this.curlAuth = labCurlConfig(hosts.labDir);
+    }
+
+    /** The lab's curl config holding the operator's credentials as the masters received them (its own probes). */
+    get curlAuth(): string {
+        this.curlConfig ??= labCurlConfig(this.hosts);
+        return this.curlConfig;
     }
 
     /** The node's units; masters' Mesos and Marathon wait for a start when `autostartLeaders` is false. */

@@ -6,7 +6,7 @@ import { PORTS } from "../../../components/catalog/services";
 import type { LabCluster, Scenario } from "../cluster";
 import { outcome, runAsync, say, section, sleep, waitFor } from "../proc";
 import type { Report } from "../report";
-import { LAB_PASSWORDS } from "../secrets";
+import { deliveredSecrets } from "../authSecrets";
 
 /**
  * Issue 12 on the lab's hosts, after the seed 000 replay (whose post-steps already had to carry
@@ -76,10 +76,14 @@ export const auth: Scenario = {
 
         section("ZooKeeper: the znodes' ACLs, with and without digest credentials");
         const asker = hosts.masters[1]?.name ?? leader.name;
-        const mesosDigest = `${PRINCIPALS.zkMesos}:${LAB_PASSWORDS.mesosZkPassword}`;
-        const marathonDigest = `${PRINCIPALS.zkMarathon}:${LAB_PASSWORDS.marathonZkPassword}`;
-        const mesosId = digestId(PRINCIPALS.zkMesos, LAB_PASSWORDS.mesosZkPassword);
-        const marathonId = digestId(PRINCIPALS.zkMarathon, LAB_PASSWORDS.marathonZkPassword);
+        // The digests as the masters received them (the plan's generated values, through the boot fetch).
+        const delivered = deliveredSecrets(hosts);
+        const mesosDigest = delivered.zkMesos;
+        const marathonDigest = delivered.zkMarathon;
+        report.check("the masters' zk URLs carry the digest users mesos and marathon",
+            mesosDigest.startsWith(`${PRINCIPALS.zkMesos}:`) && marathonDigest.startsWith(`${PRINCIPALS.zkMarathon}:`), "zk-mesos-url and marathon.env (values not shown)");
+        const mesosId = digestId(PRINCIPALS.zkMesos, mesosDigest.slice(PRINCIPALS.zkMesos.length + 1));
+        const marathonId = digestId(PRINCIPALS.zkMarathon, marathonDigest.slice(PRINCIPALS.zkMarathon.length + 1));
         const m = { none: services.zkProbe(asker, "/mesos"), mesos: services.zkProbe(asker, "/mesos", mesosDigest), marathon: services.zkProbe(asker, "/mesos", marathonDigest) };
         say(`/mesos: ${JSON.stringify(m)}`);
         report.check("/mesos has Mesos' ACL (world:anyone READ, digest mesos ALL): anyone lists it, only the mesos digest user creates in it",
@@ -105,7 +109,7 @@ export const auth: Scenario = {
             listen.map(([n, , ss, code]) => `${n}: ${ss.join(" ")}, 127.0.0.1 exit ${code}`).join("; "));
 
         section("no secret on a command line");
-        const secrets = Object.values(LAB_PASSWORDS);
+        const secrets = delivered.values.filter((v) => v.length >= 8);
         const leaks: string[] = [];
         let scanned = 0;
         for (const pid of fs.readdirSync("/proc").filter((p) => /^\d+$/.test(p))) {
@@ -118,7 +122,8 @@ export const auth: Scenario = {
             scanned++;
             if (secrets.some((s) => cmdline.includes(s))) leaks.push(`${pid}: ${cmdline.slice(0, 80)}`);
         }
-        report.check("no process on the machine (stand-ins, ZooKeeper, sshd, scripts) has a lab secret in its argv", leaks.length === 0, leaks.join("; ") || `${scanned} processes`);
+        report.check(`no process on the machine (stand-ins, ZooKeeper, sshd, scripts) has one of the ${secrets.length} delivered secrets in its argv`, leaks.length === 0,
+            leaks.map((l) => l.split(":")[0]).join("; ") || `${scanned} processes`);
         const settled = await outcome(waitFor("leaders unchanged", () => ({ ok: services.leaders().mesos === leaders.mesos, detail: "" }), { timeout: 5000 }));
         if (!settled.ok) say("note: the Mesos leader changed during the checks");
     },
