@@ -31,7 +31,7 @@ const LISTEN_PATTERNS: [RegExp, string][] = [
     [/--port=(\d+)/g, "tcp"], // mesos-master, mesos-agent, cadvisor
     [/--http_port (\d+)/g, "tcp"], // marathon
     [/--web\.listen-address=:(\d+)/g, "tcp"], // prometheus, node-exporter
-    [/--listen-(?:client|peer)-urls http:\/\/[^:\s]+:(\d+)/g, "tcp"], // etcd
+    [/--listen-(?:client|peer)-urls https:\/\/[^:\s]+:(\d+)/g, "tcp"], // etcd (TLS)
     [/--ports (\d+):(\d+):(\d+)/g, "tcp"], // zk-static-ensemble: client, peer, election
     [/-e PORTS=(\d+)/g, "tcp"], // marathon-lb's HAProxy stats
     [/"port": (\d+)/g, "udp+tcp"], // mesos-dns DNS

@@ -173,12 +173,13 @@ describe("quorum, workers, border", () => {
         expect(run).toContain(" --env-file /etc/mesos-cluster/etcd.env ");
         expect(run).not.toContain("--initial-cluster ");
         expect(file("quorum-2", "/etc/mesos-cluster/etcd.env")).toBe(
-            "ETCD_INITIAL_CLUSTER=quorum-1=http://10.136.64.21:2380,quorum-2=http://10.136.128.21:2380,quorum-3=http://10.136.192.21:2380\nETCD_INITIAL_CLUSTER_STATE=new\n",
+            "ETCD_INITIAL_CLUSTER=quorum-1=https://10.136.64.21:2380,quorum-2=https://10.136.128.21:2380,quorum-3=https://10.136.192.21:2380\nETCD_INITIAL_CLUSTER_STATE=new\n",
         );
         // Bounded disk: compaction and a backend quota.
         expect(run).toContain(" --auto-compaction-mode periodic --auto-compaction-retention 1h --quota-backend-bytes 2147483648");
-        expect(run).toContain(" --listen-peer-urls http://10.136.128.21:2380 ");
-        expect(run).toContain(" --advertise-client-urls http://10.136.128.21:2379 ");
+        // TLS on both ports (issue 12; the flags are checked in test/etcd.tls.unit.test.ts).
+        expect(run).toContain(" --listen-peer-urls https://10.136.128.21:2380 ");
+        expect(run).toContain(" --advertise-client-urls https://10.136.128.21:2379 ");
     });
 
     it("quorum nodes run etcd and no ZooKeeper: nothing was the platform ensemble's client", () => {

@@ -69,7 +69,7 @@ export function etcdCertPlan(clusterId: string, domain: string, quorum: readonly
         commonName: m.name,
         organization,
         dnsNames: [m.name, `${m.name}.${domain}`, "localhost"],
-        ipAddresses: [m.privateIp, "127.0.0.1"],
+        ipAddresses: [...new Set([m.privateIp, "127.0.0.1"])],
         allowedUses: ["digital_signature", "key_encipherment", "server_auth", "client_auth"],
         isCa: false,
         validityPeriodHours: ETCD_CERT_VALIDITY_HOURS.leaf,
