@@ -151,9 +151,9 @@ describe("masters", () => {
                 { source_labels: ["__meta_ec2_tag_Role"], target_label: "role" },
             ]);
         }
-        expect(execStart(unit("master-1", "prometheus.service"))).toContain("--web.listen-address=:9090");
-        expect(execStart(unit("master-1", "cadvisor.service"))).toContain("--port=4194");
-        expect(execStart(unit("border-1", "node-exporter.service"))).toContain("--web.listen-address=:9100");
+        expect(execStart(unit("master-1", "prometheus.service"))).toContain("--web.listen-address=10.136.64.11:9090");
+        expect(execStart(unit("master-1", "cadvisor.service"))).toContain("--listen_ip=10.136.64.11 --port=4194");
+        expect(execStart(unit("border-1", "node-exporter.service"))).toContain("--web.listen-address=10.136.0.11:9100");
     });
 
     it("carry cluster-status and the list of masters it asks", () => {

@@ -1,4 +1,5 @@
 import * as path from "path";
+import { ETCD_TLS, etcdClientUrl, etcdPeerUrl } from "../../components/catalog/etcd";
 import { PATHS, PORTS, SERVICES } from "../../components/catalog/services";
 import type { Hosts, UnitSpec } from "./hosts";
 import type { LabNode } from "./plan";
@@ -201,7 +202,28 @@ export class Services {
     // -- etcd on the quorum hosts, asked with the node's /usr/local/bin/etcdctl ------------
 
     etcdUrl(node: LabNode): string {
-        return `http://${node.privateIp}:${PORTS.etcdClient}`;
+        return etcdClientUrl(node.privateIp);
+    }
+
+    /**
+     * Clients etcd must refuse, asked from `from` against `target` (Debian's etcdctl and curl, not
+     * the node's wrapper): no client certificate (only the CA, so TLS itself is fine), plain
+     * http on the client port, no certificate on the peer port. ok when all three are refused.
+     */
+    etcdRefusesStrangers(from: LabNode, target: LabNode): Probe {
+        const bare = this.hosts.inNode(from.name, ["env", "-u", "ETCDCTL_CERT", "ETCDCTL_API=3", "/usr/bin/etcdctl", `--cacert=${ETCD_TLS.ca}`, "--dial-timeout=2s", "--command-timeout=3s",
+            `--endpoints=${this.etcdUrl(target)}`, "get", "/lab/", "--prefix", "--keys-only"], { timeout: 20_000 });
+        const plain = this.hosts.inNode(from.name, ["curl", "-s", "--max-time", "3", "-o", "/dev/null", "-w", "%{http_code}", `http://${target.privateIp}:${PORTS.etcdClient}/version`], { timeout: 10_000 });
+        const peer = this.hosts.inNode(from.name, ["curl", "-s", "--http1.1", "--max-time", "3", "--cacert", ETCD_TLS.ca, "-o", "/dev/null", "-w", "%{http_code}",
+            `${etcdPeerUrl(target.privateIp)}/version`], { timeout: 10_000 });
+        const why = (bare.stderr.match(/(bad certificate|certificate required|tls: [^"\n]*|context deadline exceeded)/) ?? [])[0] ?? `exit ${bare.code}`;
+        const refused = { bare: bare.code !== 0 && !bare.stdout.includes("/lab/"), plain: plain.stdout.trim() !== "200", peer: peer.stdout.trim() !== "200" };
+        return {
+            ok: refused.bare && refused.plain && refused.peer,
+            detail: `etcdctl without a certificate -> ${refused.bare ? `refused (${why})` : `ANSWERED: ${bare.stdout.trim().slice(0, 100)}`}; ` +
+                `http:// on ${PORTS.etcdClient} -> ${refused.plain ? "refused" : "ANSWERED"} (${plain.stdout.trim() || plain.code}); ` +
+                `peer ${PORTS.etcdPeer} without a certificate -> ${refused.peer ? "refused" : "ANSWERED"} (${peer.stdout.trim() || peer.code})`,
+        };
     }
 
     etcdctl(from: LabNode, endpoints: readonly LabNode[], ...args: string[]): RunResult {
