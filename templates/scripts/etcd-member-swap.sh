@@ -58,14 +58,15 @@ first_healthy() {
 # name, peer urls, client urls, is-learner). A member added but not started has no name yet.
 members() { ctl --endpoints="$1" member list | awk -F', ' '{print $1 "|" $3 "|" $4}'; }
 
-# The first of the given endpoints that is not healthy, and why, in one bounded line: a TLS
-# refusal (unknown CA, no client certificate) says so rather than looking like a member down.
+# The first of the given endpoints that is not healthy, and etcdctl's answer, in one bounded
+# line (a TLS error when etcdctl names one; Debian's 3.4 only says "context deadline exceeded").
 first_unhealthy() {
     local url out why
     for url in "$@"; do
         if ! out=$(ctl --endpoints="$url" endpoint health 2>&1 >/dev/null); then
             why=$(grep -o -m 1 -E '(x509|tls|remote error|certificate)[^"]*' <<<"$out" || grep -m 1 'is unhealthy' <<<"$out" || grep -v '^[[:space:]]*$' <<<"$out" | tail -n 1 || true)
-            printf '%s: %s' "$url" "${why:0:300}"
+            [[ $why == "$url"* ]] || why="$url: $why"
+            printf '%s' "${why:0:300}"
             return 0
         fi
     done
@@ -114,7 +115,7 @@ main() {
             log "$name is a healthy member and the cluster has a quorum: nothing to do"
             return 0
         fi
-        ((SECONDS < deadline)) || die "only $healthy of the ${#peers[@]} other members are healthy; a change of membership needs $quorum of $size: bring them back first (nothing was changed); $(first_unhealthy "${peers[@]}")"
+        ((SECONDS < deadline)) || die "only $healthy of the ${#peers[@]} other members are healthy; a change of membership needs $quorum of $size: bring them back first (nothing was changed); $(first_unhealthy "${peers[@]}"); if they are running, see whether they refuse this etcdctl's certificate ('rejected connection' in their etcd log)"
         sleep 2
     done
     log "$healthy of ${#peers[@]} other members healthy (quorum $quorum of $size)"
