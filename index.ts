@@ -40,8 +40,8 @@ function prepare() {
     }
 }
 
-const { plan, userData, bundles, sshPrivateKey, dockerHub, rebuild } = prepare();
-const cluster = new MesosCluster(plan.clusterId, { plan, userData, bundles, sshPrivateKey, dockerHub, rebuild });
+const { plan, userData, bundles, sshPrivateKey, dockerHub, httpOperatorPassword, rebuild } = prepare();
+const cluster = new MesosCluster(plan.clusterId, { plan, userData, bundles, sshPrivateKey, dockerHub, httpOperatorPassword, rebuild });
 
 const preferred = plan.nodes.find((n) => n.name === plan.preferredLeader) ?? plan.nodes.find((n) => n.role === "master")!;
 

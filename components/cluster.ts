@@ -17,6 +17,7 @@ import { ClusterSecurityGroups } from "./security/securityGroups";
 import type { DockerHubCredentials } from "./config/load";
 import { DockerHubCache } from "./registry/dockerHubCache";
 import { cacheRoles } from "./registry/pulls";
+import { ClusterSecrets } from "./secrets/clusterSecrets";
 
 export interface NodeRow {
     readonly name: string;
@@ -38,6 +39,8 @@ export interface MesosClusterArgs {
     readonly dockerHub?: pulumi.Output<DockerHubCredentials>;
     /** Nodes being rebuilt on purpose (npm run replace): they take the current AMI and user data. */
     readonly rebuild: ReadonlySet<string>;
+    /** The operator's own HTTP password (a secret), when set; otherwise the program generates one. */
+    readonly httpOperatorPassword?: pulumi.Output<string>;
 }
 
 /** The whole cluster: network, security groups, key pair and every node of every role. */
@@ -81,11 +84,15 @@ export class MesosCluster extends pulumi.ComponentResource {
         const cachePlan = plan.registry.dockerHubCache;
         if (cachePlan && !args.dockerHub) throw new Error("the plan has a Docker Hub cache but no credential for it");
         const cache = cachePlan && args.dockerHub ? new DockerHubCache(`${name}-dockerhub`, { prefix: cachePlan.prefix, credentials: args.dockerHub, tags }, parent) : undefined;
-        const account = cache ? aws.getCallerIdentityOutput({}, parent).accountId : undefined;
+        const account = aws.getCallerIdentityOutput({}, parent).accountId;
+        const roles = [...args.bundles.keys()];
+        // Every secret, generated here and kept in SSM; each role's profile reads its own path.
+        const secrets = new ClusterSecrets(`${name}-secrets`, { plan, roles, operatorPassword: args.httpOperatorPassword, tags }, parent);
         const identities = new NodeIdentities(`${name}-iam`, {
-            roles: [...args.bundles.keys()],
+            roles,
             tags,
-            ...(cachePlan && account ? { ecrCache: { roles: cacheRoles(plan), scope: account.apply((id) => ({ region: plan.region, account: id, prefix: cachePlan.prefix })) } } : {}),
+            secrets: account.apply((id) => ({ region: plan.region, account: id, clusterId: plan.clusterId })),
+            ...(cachePlan ? { ecrCache: { roles: cacheRoles(plan), scope: account.apply((id) => ({ region: plan.region, account: id, prefix: cachePlan.prefix })) } } : {}),
         }, parent);
         const bundles = new BundleStore(`${name}-bundles`, {
             region: plan.region,
@@ -108,6 +115,7 @@ export class MesosCluster extends pulumi.ComponentResource {
         const masterSet = masterSetGuard(name, { clusterId: plan.clusterId, ensemble: plan.exhibitorStaticEnsemble, tags }, parent);
 
         const instances = new Map<string, aws.ec2.Instance>();
+        const hostKeys = new Map<string, pulumi.Output<string>>();
         // A role with no nodes (workers: 0) has no bundle, no identity and no group.
         for (const role of ROLES.filter((r) => args.bundles.has(r))) {
             const group = new NodeGroup(`${name}-${role}`, {
@@ -127,8 +135,10 @@ export class MesosCluster extends pulumi.ComponentResource {
                 // and the master-set guard, so a changed master set stops before any instance.
                 bootDependencies: [bundles.objects.get(role)!, ...bundles.ready, ...identities.policies, ...(cache ? [cache.rule] : []), masterSet],
                 zoneId: dns.zone.zoneId,
+                secrets,
             }, parent);
             for (const [nodeName, instance] of group.instances) instances.set(nodeName, instance);
+            for (const [nodeName, key] of group.hostKeys) hostKeys.set(nodeName, key);
         }
 
         const border = instances.get("border-1");
@@ -152,6 +162,7 @@ export class MesosCluster extends pulumi.ComponentResource {
             borderPublicIp: borderIp.publicIp,
             sshUser: plan.sshUser,
             sshPrivateKey: args.sshPrivateKey,
+            hostKeys,
             rebuild: args.rebuild,
         }, parent);
         this.registerOutputs({ borderPublicIp: this.borderPublicIp });

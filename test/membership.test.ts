@@ -3,7 +3,7 @@ import { validateConfig } from "../components/config/validate";
 import { planCluster } from "../components/plan/clusterPlan";
 import { renderAllUserData } from "../components/userdata/userData";
 import { MOCK_ACCOUNT, type Evaluation, type RegisteredResource } from "../scripts/offline/mockEngine";
-import { ecrCacheStatements } from "../components/iam/policies";
+import { ecrCacheStatements, secretStatements } from "../components/iam/policies";
 import { devRawConfig, devStackConfig, withPatch } from "./helpers/devConfig";
 import { byName, evaluateStack, ofType } from "./helpers/evaluate";
 import { TYPES } from "../scripts/offline/resourceTypes";
@@ -78,8 +78,12 @@ describe("adding a worker under mocks", () => {
         expect(added.sort()).toEqual([
             "aws:ec2/instance:Instance cell-1-worker-4",
             "aws:route53/record:Record cell-1-worker-4-dns",
+            // Its SSH host key (issue 12), kept in SSM with the binding to its instance.
+            "aws:ssm/parameter:Parameter cell-1-worker-4-ssh-host-binding",
+            "aws:ssm/parameter:Parameter cell-1-worker-4-ssh-host-key-ssm",
             "command:remote:Command cell-1-agent-reregister-worker-4",
             "command:remote:Command cell-1-arp-purge-worker-4",
+            "tls:index/privateKey:PrivateKey cell-1-worker-4-ssh-host-key",
         ]);
         expect(three.resources.filter((r) => !four.resources.some((o) => o.urn === r.urn))).toEqual([]);
     });
@@ -133,14 +137,18 @@ describe("names, discovery and bundles as AWS resources (dev stack under mocks)"
 
     it("lets masters describe instances, and the roles that pull through the Docker Hub cache read only it", () => {
         const policies = dev.resources.filter((r) => r.type === "aws:iam/rolePolicy:RolePolicy");
-        // Quorum nodes and the border (VPN off) pull nothing through the cache: no policy at all.
-        expect(policies.map((p) => p.name)).toEqual(["cell-1-iam-master", "cell-1-iam-worker"]);
+        // Every role reads its own secrets (issue 12); quorum nodes and the border (VPN off) pull
+        // nothing through the cache: no ECR statement.
+        expect(policies.map((p) => p.name)).toEqual(["cell-1-iam-border", "cell-1-iam-quorum", "cell-1-iam-master", "cell-1-iam-worker"]);
         const cache = ecrCacheStatements({ region: "eu-west-1", account: MOCK_ACCOUNT, prefix: "cell-1-dockerhub" });
-        expect(JSON.parse(policies[0].inputs.policy)).toEqual({
+        const secrets = (role: "border" | "quorum" | "master" | "worker") => secretStatements(role, { region: "eu-west-1", account: MOCK_ACCOUNT, clusterId: "cell-1" });
+        expect(JSON.parse(policies[0].inputs.policy)).toEqual({ Version: "2012-10-17", Statement: secrets("border") });
+        expect(JSON.parse(policies[1].inputs.policy)).toEqual({ Version: "2012-10-17", Statement: secrets("quorum") });
+        expect(JSON.parse(policies[2].inputs.policy)).toEqual({
             Version: "2012-10-17",
-            Statement: [{ Effect: "Allow", Action: ["ec2:DescribeInstances"], Resource: "*" }, ...cache],
+            Statement: [{ Effect: "Allow", Action: ["ec2:DescribeInstances"], Resource: "*" }, ...cache, ...secrets("master")],
         });
-        expect(JSON.parse(policies[1].inputs.policy)).toEqual({ Version: "2012-10-17", Statement: cache });
+        expect(JSON.parse(policies[3].inputs.policy)).toEqual({ Version: "2012-10-17", Statement: [...cache, ...secrets("worker")] });
         expect(cache[1].Resource).toBe(`arn:aws:ecr:eu-west-1:${MOCK_ACCOUNT}:repository/cell-1-dockerhub/*`);
         expect(dev.resources.filter((r) => r.type.startsWith("aws:iam/rolePolicyAttachment") || r.type.startsWith("aws:iam/policy:"))).toEqual([]);
         for (const node of ofType(dev, INSTANCE)) {

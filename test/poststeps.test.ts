@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import type { Evaluation } from "../scripts/offline/mockEngine";
+import type { Evaluation, RegisteredResource } from "../scripts/offline/mockEngine";
 import { isSecretValue } from "../scripts/offline/mockEngine";
 import { commandsFromEvaluation } from "../scripts/offline/planCli";
 import { commands, connectionOf, evaluateDev, INSTANCE } from "./helpers/postSteps";
@@ -126,12 +126,18 @@ describe("post-step commands of the dev stack", () => {
         }
         const byMasters = commands(dev).filter((c) => c.inputs.triggers.includes("cell-1-master-1-id")).map((c) => c.name);
         expect(byMasters).toHaveLength(3 + 10 + 3 + 6 + 1);
-        expect(changed.sort()).toEqual(byMasters.sort());
+        // The new instance has a new SSH host key (issue 12): its parameter and binding change,
+        // and so does the pinned key of every command that connects to master-1.
+        const connection = (c: RegisteredResource) => connectionOf(c) as { host: string };
+        const onMaster1 = commands(dev).filter((c) => connection(c).host === "10.136.64.11").map((c) => c.name);
+        expect(onMaster1.length).toBeGreaterThan(3);
+        expect(changed.sort()).toEqual([...new Set([...byMasters, ...onMaster1, "cell-1-master-1-ssh-host-key-ssm", "cell-1-master-1-ssh-host-binding"])].sort());
         for (const command of commands(replaced).filter((c) => byMasters.includes(c.name))) {
             expect(command.inputs.triggers.slice(0, 3)).toEqual(["i-new", "cell-1-master-2-id", "cell-1-master-3-id"]);
             const old = before.get(command.urn)!;
-            // Only the triggers differ: same script, same connection.
-            expect({ ...command.inputs, triggers: [] }).toEqual({ ...old.inputs, triggers: [] });
+            // Only the triggers differ (and, on master-1 itself, the pinned host key): same script.
+            const same = (c: RegisteredResource) => ({ ...c.inputs, triggers: [], connection: onMaster1.includes(c.name) ? "pinned to master-1" : c.inputs.connection });
+            expect(same(command)).toEqual(same(old));
         }
         expect(replaced.resources).toHaveLength(dev.resources.length);
     });

@@ -336,12 +336,15 @@ describe("the cache as AWS resources (dev stack under mocks)", () => {
         }
     });
 
-    it("has no cache, no secret and no ECR statement when every Docker Hub image is overridden and no credential is set", async () => {
+    it("has no cache, no Secrets Manager secret and no ECR statement when every Docker Hub image is overridden and no credential is set", async () => {
         const elsewhere = Object.fromEntries(["mesosMaster", "mesosAgent", "marathon", "mesosDns", "marathonLb"].map((k) => [k, `registry.example.com/mirror/${k.toLowerCase()}:1`]));
         const bare = await evaluateStack({ config: { "mesos-cluster:images": JSON.stringify(elsewhere) }, omit: ["mesos-cluster:dockerHub"] });
         expect(ofType(bare, "aws:ecr/pullThroughCacheRule:PullThroughCacheRule")).toEqual([]);
         expect(ofType(bare, "aws:secretsmanager/secret:Secret")).toEqual([]);
-        expect(ofType(bare, "aws:iam/rolePolicy:RolePolicy").map((p) => p.name)).toEqual(["cell-1-iam-master"]);
+        // Every role still reads its own secrets from SSM (issue 12); none has an ECR statement.
+        const policies = ofType(bare, "aws:iam/rolePolicy:RolePolicy");
+        expect(policies.map((p) => p.name)).toEqual(["cell-1-iam-border", "cell-1-iam-quorum", "cell-1-iam-master", "cell-1-iam-worker"]);
+        for (const p of policies) expect(JSON.stringify(p.inputs.policy)).not.toContain("ecr:");
         expect(MOCK_ACCOUNT).toMatch(/^\d{12}$/);
     }, 60_000);
 });

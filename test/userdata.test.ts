@@ -204,7 +204,15 @@ describe("quorum, workers, border", () => {
     it("the border hardens sshd as the jump host", () => {
         const conf = file("border-1", "/etc/ssh/sshd_config.d/10-mesos-cluster.conf");
         const settings = Object.fromEntries(conf.split("\n").filter((l) => /^[A-Z]/.test(l)).map((l) => l.split(" ")));
-        expect(settings).toEqual({ PasswordAuthentication: "no", PermitRootLogin: "no", KbdInteractiveAuthentication: "no", AllowTcpForwarding: "yes", X11Forwarding: "no" });
+        expect(settings).toEqual({
+            PasswordAuthentication: "no",
+            PermitRootLogin: "no",
+            KbdInteractiveAuthentication: "no",
+            AllowAgentForwarding: "no",
+            AllowUsers: "ubuntu",
+            AllowTcpForwarding: "yes",
+            X11Forwarding: "no",
+        });
     });
 
     it("Pritunl is rendered only when mesos-cluster:vpn.enabled is true", () => {

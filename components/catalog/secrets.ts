@@ -73,3 +73,28 @@ export function roleSecretFiles(role: Role): SecretKey[] {
 export function secretPath(key: SecretKey): string {
     return `${SECRETS_DIR}/${SECRET_FILES[key].file}`;
 }
+
+/**
+ * The SSM parameter path of a role's secrets (`/<clusterId>/<role>`), or of one node's own
+ * (`/<clusterId>/<role>/<node>`). A node's instance profile may read these two and nothing else.
+ */
+export function secretsPath(clusterId: string, role: Role, node?: string): string {
+    return node === undefined ? `/${clusterId}/${role}` : `/${clusterId}/${role}/${node}`;
+}
+
+/** The SSM parameter holding one secret file for a role, or for a node (scope "node"). */
+export function parameterName(clusterId: string, role: Role, key: SecretKey, node?: string): string {
+    return `${secretsPath(clusterId, role, SECRET_FILES[key].scope === "node" ? node : undefined)}/${SECRET_FILES[key].file}`;
+}
+
+/**
+ * Not a secret and not a file: `<instance id> <host public key>` under the node's own path,
+ * written by the program after the instance exists and after its host key (whose lifecycle is
+ * the instance's: a replaced instance gets a new key). The boot fetch waits until it names the
+ * node's own instance and the fetched private key's public half, so a new instance never
+ * installs the key of the one it replaced.
+ */
+export const HOST_KEY_BINDING = "host-key-binding";
+
+/** The boot fetch (templates/files/mesos-cluster-secrets.py), installed on every node. */
+export const SECRETS_FETCH = "/usr/local/sbin/mesos-cluster-secrets";

@@ -9,6 +9,8 @@ import { CONFIG_NAMESPACE, ConfigError, namespaceKeys, RawConfig, show, suggesti
 export const SSH_PRIVATE_KEY = "sshPrivateKey";
 /** Docker Hub credentials for the ECR pull-through cache: `{ username, accessToken }`, a secret. */
 export const DOCKER_HUB = "dockerHub";
+/** The HTTP operator's password, optional (generated when unset), a secret. */
+export const HTTP_OPERATOR_PASSWORD = "httpOperatorPassword";
 
 export interface DockerHubCredentials {
     readonly username: string;
@@ -29,6 +31,8 @@ export interface LoadedConfig {
     readonly sshPrivateKey: pulumi.Output<string>;
     /** Set when mesos-cluster:dockerHub is: the pull-through cache's upstream credential. */
     readonly dockerHub?: pulumi.Output<DockerHubCredentials>;
+    /** Set when mesos-cluster:httpOperatorPassword is; otherwise the program generates the password. */
+    readonly httpOperatorPassword?: pulumi.Output<string>;
     /** Nodes named by MESOS_CLUSTER_REBUILD: they take the current AMI and user data. */
     readonly rebuild: ReadonlySet<string>;
     /** Dangerous but allowed values: `warning: <line>` each, on stderr or the engine's log. */
@@ -102,7 +106,7 @@ function rebuildErrors(value: string | undefined, config: ClusterConfig): { name
     return { names, errors };
 }
 
-export type CheckedConfig = Omit<LoadedConfig, "sshPrivateKey" | "dockerHub">;
+export type CheckedConfig = Omit<LoadedConfig, "sshPrivateKey" | "dockerHub" | "httpOperatorPassword">;
 
 /**
  * Validates the engine's config map without reading any secret: every problem at once as a
@@ -128,6 +132,10 @@ export function checkConfig(all: Readonly<Record<string, string>>, isSecret: (ke
             `${dockerHubKey}.accessToken: is set in clear text in the stack file (value hidden); remove it and set it as a secret: pulumi config set --secret --path ${dockerHubKey}.accessToken < TOKEN_FILE`,
         );
     }
+    const passwordKey = `${CONFIG_NAMESPACE}:${HTTP_OPERATOR_PASSWORD}`;
+    if (raw[HTTP_OPERATOR_PASSWORD] !== undefined && !isSecret(passwordKey)) {
+        errors.push(`${passwordKey}: is set in clear text in the stack file (value hidden); remove it and set it as a secret: pulumi config set --secret ${passwordKey} (it prompts for the value)`);
+    }
     const validated = validateConfig(raw);
     if (!validated.ok) throw new ConfigError([...errors, ...validated.errors], validated.warnings);
     const rebuild = rebuildErrors(process.env[REBUILD_ENV], validated.config);
@@ -150,5 +158,6 @@ export function loadConfig(
         ...checked,
         sshPrivateKey: config.requireSecret(SSH_PRIVATE_KEY),
         ...(checked.config.dockerHub ? { dockerHub: config.requireSecretObject<DockerHubCredentials>(DOCKER_HUB) } : {}),
+        ...(checked.config.httpOperatorPassword !== undefined ? { httpOperatorPassword: config.requireSecret(HTTP_OPERATOR_PASSWORD) } : {}),
     };
 }

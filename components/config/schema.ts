@@ -157,6 +157,12 @@ export const clusterConfigSchema = z.strictObject({
         })
         .optional(),
     vpn: z.strictObject({ enabled: z.boolean().default(DEFAULTS.vpn.enabled) }).prefault({}),
+    /**
+     * The HTTP operator's password (Marathon's API, Mesos's read-write endpoints, user
+     * `operator`), a Pulumi secret; optional: without it the program generates one. Its strength
+     * is validate.ts's to check (operatorPasswordErrors); never echoed.
+     */
+    httpOperatorPassword: z.string().optional(),
 });
 
 export type ClusterConfig = z.output<typeof clusterConfigSchema>;

@@ -103,9 +103,9 @@ function unknownKeyError(path: readonly PropertyKey[], key: string): string {
     return `${full}: unknown key${near ? `; did you mean ${configKey([...path, near])}?` : `; known keys here: ${candidates.join(", ")}`}`;
 }
 
-/** Config values never echoed in a message: the Docker Hub credential (all but its username). */
+/** Config values never echoed in a message: the Docker Hub credential (all but its username), the operator's password. */
 function isHidden(path: readonly PropertyKey[]): boolean {
-    return path[0] === "dockerHub" && path[1] !== "username";
+    return (path[0] === "dockerHub" && path[1] !== "username") || path[0] === "httpOperatorPassword";
 }
 
 function shapeErrors(raw: RawConfig, error: z.ZodError): string[] {
@@ -581,6 +581,37 @@ function dockerHubWarnings(config: ClusterConfig): string[] {
     );
 }
 
+/** The operator's HTTP password: the shortest accepted, and the longest (Mesos and Marathon have no limit; curl config lines do). */
+export const OPERATOR_PASSWORD_MIN = 16;
+export const OPERATOR_PASSWORD_MAX = 128;
+/** Characters the password may not hold: it is written as `operator:<password>` (Marathon's list is `user:pw,user:pw`) and into curl config and JSON. */
+const OPERATOR_PASSWORD_FORBIDDEN = /[\s:,"'\\]/;
+
+/**
+ * A user-supplied credential, checked before anything is created, by name and never echoed:
+ * printable ASCII, no separator its readers split on, long enough, not a word made of few
+ * characters or one of the names it protects.
+ */
+function operatorPasswordErrors(config: ClusterConfig): string[] {
+    const password = config.httpOperatorPassword;
+    if (password === undefined) return [];
+    const key = configKey(["httpOperatorPassword"]);
+    const fix = `; choose another, or unset it and let the program generate one: pulumi config rm ${key}`;
+    if (!/^[\x21-\x7e]*$/.test(password)) return [`${key}: (value hidden) holds characters other than printable ASCII (spaces, tabs, newlines or non-ASCII)${fix}`];
+    if (OPERATOR_PASSWORD_FORBIDDEN.test(password)) return [`${key}: (value hidden) holds one of : , " ' \\ which its readers split on or quote with (operator:<password>, Marathon's user:password list, curl config)${fix}`];
+    if (password.length < OPERATOR_PASSWORD_MIN) return [`${key}: (value hidden) is ${password.length} characters, shorter than ${OPERATOR_PASSWORD_MIN}${fix}`];
+    if (password.length > OPERATOR_PASSWORD_MAX) return [`${key}: (value hidden) is longer than ${OPERATOR_PASSWORD_MAX} characters${fix}`];
+    const classes = [/[a-z]/, /[A-Z]/, /[0-9]/, /[^a-zA-Z0-9]/].filter((c) => c.test(password)).length;
+    if (new Set(password).size < 8 || (classes < 3 && password.length < 24)) {
+        return [`${key}: (value hidden) is too weak: use at least 3 of lower case, upper case, digits and symbols (or 24 characters or more), with at least 8 different characters${fix}`];
+    }
+    const lower = password.toLowerCase();
+    const names = ["operator", "password", "marathon", "mesos", config.clusterId].filter((name) => name.length >= 4);
+    const named = names.find((name) => lower.includes(name));
+    if (named) return [`${key}: (value hidden) contains ${show(named)}, a name anyone would try first${fix}`];
+    return [];
+}
+
 /** Every key the zones are read from: a shape error in any of them skips the zone rules. */
 const ZONE_NEEDS = ["region", "network.zones", ...SINGLE_ZONE_KEYS.map((key) => `network.${key}`)];
 
@@ -609,6 +640,7 @@ export const RULES: readonly Rule[] = [
     { needs: ["adminCidrs"], errors: adminCidrErrors, warnings: adminCidrWarnings },
     { needs: ["preferredLeader", "nodes.master.count"], errors: preferredLeaderErrors },
     { needs: ["sshPublicKey"], errors: publicKeyErrors },
+    { needs: ["httpOperatorPassword", "clusterId"], errors: operatorPasswordErrors },
     {
         needs: ["dockerHub", "images", "vpn.enabled", ...ROLES.map((role) => `nodes.${role}.count`)],
         errors: dockerHubErrors,

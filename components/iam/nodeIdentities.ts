@@ -1,13 +1,15 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { ROLES, Role } from "../catalog/roles";
-import { EC2_ASSUME_ROLE, EcrCacheScope, roleStatements } from "./policies";
+import { EC2_ASSUME_ROLE, EcrCacheScope, roleStatements, SecretsScope } from "./policies";
 
 export interface NodeIdentitiesArgs {
     readonly roles: readonly Role[];
     readonly tags: Record<string, string>;
     /** The Docker Hub cache and the roles that pull through it; its account is the engine's. */
     readonly ecrCache?: { readonly roles: readonly Role[]; readonly scope: pulumi.Input<EcrCacheScope> };
+    /** Where the cluster's secrets live: every role may read its own path (and only that). */
+    readonly secrets?: pulumi.Input<SecretsScope>;
 }
 
 /** An IAM role and instance profile per node role, with that role's statements only. */
@@ -28,10 +30,12 @@ export class NodeIdentities extends pulumi.ComponentResource {
                 tags: { ...args.tags, Role: role },
             }, parent);
             const cache = args.ecrCache?.roles.includes(role) ? args.ecrCache.scope : undefined;
-            if (roleStatements(role).length > 0 || cache !== undefined) {
+            if (roleStatements(role).length > 0 || cache !== undefined || args.secrets !== undefined) {
                 policies.push(new aws.iam.RolePolicy(`${name}-${role}`, {
                     role: iamRole.name,
-                    policy: pulumi.output(cache).apply((scope) => JSON.stringify({ Version: "2012-10-17", Statement: roleStatements(role, scope) })),
+                    policy: pulumi
+                        .all([cache, args.secrets])
+                        .apply(([scope, secrets]) => JSON.stringify({ Version: "2012-10-17", Statement: roleStatements(role, scope, secrets) })),
                 }, parent));
             }
             profiles.set(role, new aws.iam.InstanceProfile(`${name}-${role}`, { role: iamRole.name, tags: { ...args.tags, Role: role } }, parent));

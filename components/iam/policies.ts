@@ -7,6 +7,49 @@ export interface PolicyStatement {
     readonly Effect: "Allow" | "Deny";
     readonly Action: readonly string[];
     readonly Resource: string | readonly string[];
+    readonly Condition?: Readonly<Record<string, Readonly<Record<string, string | readonly string[]>>>>;
+}
+
+/** Where a role's secrets live in SSM Parameter Store (catalog/secrets.ts: /<clusterId>/<role>[/<node>]). */
+export interface SecretsScope {
+    readonly region: string;
+    readonly account: string;
+    readonly clusterId: string;
+}
+
+/** The ARN of an SSM parameter (or path) whose name starts with "/": no second slash. */
+export function parameterArn(scope: SecretsScope, name: string): string {
+    if (!name.startsWith("/")) throw new Error(`parameter names here are hierarchical, starting with /: ${name}`);
+    return `arn:${awsPartition(scope.region)}:ssm:${scope.region}:${scope.account}:parameter${name}`;
+}
+
+/**
+ * Reading the role's own secrets and nothing else: GetParameter(s) and GetParametersByPath on
+ * /<clusterId>/<role> (the path itself, which GetParametersByPath is authorized on) and below it
+ * (its parameters and its nodes' paths). kms:Decrypt only when SSM asks on the node's behalf
+ * (kms:ViaService) for a parameter of that path (SSM's encryption context PARAMETER_ARN), so
+ * the key decrypts nothing else for it. No Describe, no Put, no other path.
+ */
+export function secretStatements(role: Role, scope: SecretsScope): PolicyStatement[] {
+    const path = `/${scope.clusterId}/${role}`;
+    return [
+        {
+            Sid: "ReadOwnRoleSecrets",
+            Effect: "Allow",
+            Action: ["ssm:GetParameter", "ssm:GetParameters", "ssm:GetParametersByPath"],
+            Resource: [parameterArn(scope, path), parameterArn(scope, `${path}/*`)],
+        },
+        {
+            Sid: "DecryptOwnRoleSecretsThroughSsm",
+            Effect: "Allow",
+            Action: ["kms:Decrypt"],
+            Resource: "*",
+            Condition: {
+                StringEquals: { "kms:ViaService": `ssm.${scope.region}.amazonaws.com` },
+                StringLike: { "kms:EncryptionContext:PARAMETER_ARN": parameterArn(scope, `${path}/*`) },
+            },
+        },
+    ];
 }
 
 /** The cluster's Docker Hub cache in ECR: the repositories under `prefix/` of one registry. */
@@ -44,11 +87,12 @@ export function ecrCacheStatements(scope: EcrCacheScope): PolicyStatement[] {
 /**
  * What each role's instances may do in AWS, and nothing more. Masters run Prometheus, whose
  * EC2 service discovery needs ec2:DescribeInstances (which has no resource-level permissions,
- * hence "*"); roles that pull through the Docker Hub cache (`ecr`, given only to those) read it.
+ * hence "*"); roles that pull through the Docker Hub cache (`ecr`, given only to those) read it;
+ * every role reads its own secrets (`secrets`: secretStatements).
  */
-export function roleStatements(role: Role, ecr?: EcrCacheScope): PolicyStatement[] {
+export function roleStatements(role: Role, ecr?: EcrCacheScope, secrets?: SecretsScope): PolicyStatement[] {
     const own: PolicyStatement[] = role === "master" ? [{ Effect: "Allow", Action: ["ec2:DescribeInstances"], Resource: "*" }] : [];
-    return [...own, ...(ecr ? ecrCacheStatements(ecr) : [])];
+    return [...own, ...(ecr ? ecrCacheStatements(ecr) : []), ...(secrets ? secretStatements(role, secrets) : [])];
 }
 
 export const EC2_ASSUME_ROLE = {

@@ -3,6 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { PlannedNode } from "../plan/clusterPlan";
 import type { Role } from "../catalog/roles";
 import type { NodeUserData } from "../userdata/userData";
+import type { ClusterSecrets } from "../secrets/clusterSecrets";
 
 export interface NodeGroupArgs {
     readonly role: Role;
@@ -24,6 +25,8 @@ export interface NodeGroupArgs {
     readonly bootDependencies: pulumi.Resource[];
     /** The private zone that gets each node's A record. */
     readonly zoneId: pulumi.Input<string>;
+    /** The cluster's secrets: what a node reads at boot must exist first; each node's host key. */
+    readonly secrets: ClusterSecrets;
 }
 
 /**
@@ -45,14 +48,17 @@ export function instanceOptions(node: PlannedNode, rebuild: ReadonlySet<string>)
 /** One EC2 instance per node of a role, each at its planned private IP, with its DNS name. */
 export class NodeGroup extends pulumi.ComponentResource {
     readonly instances: ReadonlyMap<string, aws.ec2.Instance>;
+    /** Each node's SSH host key public half (authorized_keys form): what the post-steps pin. */
+    readonly hostKeys: ReadonlyMap<string, pulumi.Output<string>>;
 
     constructor(name: string, args: NodeGroupArgs, opts?: pulumi.ComponentResourceOptions) {
         super("mesos-cluster:nodes:NodeGroup", name, {}, opts);
         const instances = new Map<string, aws.ec2.Instance>();
+        const hostKeys = new Map<string, pulumi.Output<string>>();
         for (const node of args.nodes) {
             const userData = args.userData.get(node.name);
             if (!userData) throw new Error(`no user data rendered for ${node.name}`);
-            instances.set(node.name, new aws.ec2.Instance(`${name}-${node.index}`, {
+            const instance = new aws.ec2.Instance(`${name}-${node.index}`, {
                 ami: args.ami,
                 instanceType: node.instanceType,
                 subnetId: args.subnetId(node),
@@ -78,7 +84,14 @@ export class NodeGroup extends pulumi.ComponentResource {
                 },
                 tags: { ...args.tags, Name: node.name, Role: node.role, Fqdn: node.fqdn, BundleBucket: args.bundleHost },
                 volumeTags: { ...args.tags, Name: node.name, Role: node.role },
-            }, { parent: this, dependsOn: args.bootDependencies, ...instanceOptions(node, args.rebuild) }));
+            }, {
+                parent: this,
+                dependsOn: [...args.bootDependencies, ...(args.secrets.bootParameters.get(node.name) ?? [])],
+                ...instanceOptions(node, args.rebuild),
+            });
+            instances.set(node.name, instance);
+            // After the instance: the key is replaced with it (and the node waits for it at boot).
+            hostKeys.set(node.name, args.secrets.hostKey(node, instance).publicKeyOpenssh.apply((key) => key.trim()));
             // The node's name belongs to the node: added and removed with it, nothing else changes.
             new aws.route53.Record(`${name}-${node.index}-dns`, {
                 zoneId: args.zoneId,
@@ -89,6 +102,7 @@ export class NodeGroup extends pulumi.ComponentResource {
             }, { parent: this });
         }
         this.instances = instances;
+        this.hostKeys = hostKeys;
         this.registerOutputs({ instanceIds: [...instances.values()].map((i) => i.id) });
     }
 }

@@ -122,6 +122,8 @@ export interface RoleRenderContext {
     readonly limits: typeof DISK_LIMITS;
     /** Values only one role uses (masters file, Marathon URLs...). */
     readonly role: ReturnType<typeof roleValues>;
+    /** The one operator user (the border's AllowUsers). */
+    readonly ssh: { readonly user: string };
 }
 
 export function roleContext(plan: ClusterPlan, role: Role): RoleRenderContext {
@@ -136,5 +138,6 @@ export function roleContext(plan: ClusterPlan, role: Role): RoleRenderContext {
         localAgentImage: LOCAL_AGENT_IMAGE,
         limits: DISK_LIMITS,
         role: roleValues(control, role),
+        ssh: { user: plan.sshUser },
     };
 }

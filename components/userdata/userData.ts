@@ -5,6 +5,7 @@ import { encodeUserData, EncodedUserData, UserDataTooLarge } from "./encode";
 import { template, unitWord } from "./render";
 import { BundleFile, renderRoleBundle, RoleBundle } from "./roleBundle";
 import { controlPlane, nodeFiles } from "./roleValues";
+import { HOST_KEY_DROP_IN, secretsFetchCommand } from "./secretsFetch";
 
 export interface NodeUserData extends EncodedUserData {
     readonly node: PlannedNode;
@@ -44,9 +45,11 @@ export function renderCloudConfig(plan: ClusterPlan, node: PlannedNode, bundle: 
         nodeEnv: own[0].content,
         nodeFiles: own.slice(1),
         installCommand: template("partials/install-bundle.hbs")({ bundle }),
+        secretsCommand: secretsFetchCommand(plan, node.role),
+        hostKeyDropIn: HOST_KEY_DROP_IN,
         reboot: node.role === "worker",
     });
-    return { text, files: own.map((f) => ({ ...f, permissions: "0644" })) };
+    return { text, files: [HOST_KEY_DROP_IN, ...own].map((f) => ({ ...f, permissions: "0644" })) };
 }
 
 /**

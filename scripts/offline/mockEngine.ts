@@ -1,6 +1,7 @@
 import { createHash } from "crypto";
 import * as pulumi from "@pulumi/pulumi";
 import { MockMonitor } from "@pulumi/pulumi/runtime/mocks";
+import { secretState } from "./mockSecrets";
 
 /**
  * Runs the Pulumi program under the SDK's mocks and records what it registers, with the
@@ -32,6 +33,8 @@ export interface RegisteredResource {
     readonly replaceOnChanges: readonly string[];
     readonly protect: boolean;
     readonly dependsOn: readonly string[];
+    /** The replacementTrigger resource option, as the engine received it (undefined if none). */
+    readonly replacementTrigger: unknown;
 }
 
 export interface Evaluation {
@@ -48,6 +51,12 @@ export interface EvaluateOptions {
     readonly stack?: string;
     /** Mock ids by resource name; others get `<name>-id`. Lets a test play `--replace`. */
     readonly ids?: Readonly<Record<string, string>>;
+    /**
+     * When set, every secret the program generates (random passwords, tls private keys,
+     * certificates) is `<sentinel>-<resource name>`: a test can then search every rendered file
+     * and output for it. Otherwise the engine answers with real keys and certificates.
+     */
+    readonly secretSentinel?: string;
     /** Imports the program and returns its module exports. */
     readonly load: () => Promise<Record<string, unknown>>;
 }
@@ -73,6 +82,8 @@ async function resolveDeep(value: unknown): Promise<unknown> {
 
 // Computed outputs a real provider would return, for the few properties the program reads back.
 function mockState(type: string, name: string, inputs: Record<string, any>): Record<string, any> {
+    const generated = secretState(type, name, inputs, triggers.get(`${type}::${name}`), { sentinel });
+    if (generated) return generated;
     switch (type) {
         case "aws:ec2/eip:Eip":
             return { ...inputs, publicIp: "198.51.100.10", allocationId: `eipalloc-${name}` };
@@ -99,6 +110,9 @@ function mockState(type: string, name: string, inputs: Record<string, any>): Rec
 }
 
 let captured: RegisteredResource[] = [];
+let sentinel: string | undefined;
+/** replacementTrigger by `type::name`, read from the request before the mocks' newResource runs. */
+const triggers = new Map<string, unknown>();
 let idOverrides: Readonly<Record<string, string>> = {};
 let patched = false;
 
@@ -107,6 +121,8 @@ function patchMonitor(): void {
     patched = true;
     const original = MockMonitor.prototype.registerResource;
     MockMonitor.prototype.registerResource = async function (this: MockMonitor, req: any, callback: (err: any, res: any) => void) {
+        const trigger = req.hasReplacementTrigger?.() ? req.getReplacementTrigger().toJavaScript() : undefined;
+        triggers.set(`${req.getType()}::${req.getName()}`, trigger);
         return original.call(this, req, (err: any, res: any) => {
             if (!err && res) {
                 const inputs = pulumi.runtime.deserializeProperties(req.getObject());
@@ -124,6 +140,7 @@ function patchMonitor(): void {
                     replaceOnChanges: req.getReplaceonchangesList(),
                     protect: req.getProtect(),
                     dependsOn: req.getDependenciesList(),
+                    replacementTrigger: trigger,
                 });
             }
             callback(err, res);
@@ -138,6 +155,8 @@ export const MOCK_ACCOUNT = "123456789012";
 export async function evaluateProgram(options: EvaluateOptions): Promise<Evaluation> {
     patchMonitor();
     captured = [];
+    triggers.clear();
+    sentinel = options.secretSentinel;
     idOverrides = options.ids ?? {};
     pulumi.runtime.setAllConfig(options.config, [...(options.secretKeys ?? [])]);
     await pulumi.runtime.setMocks(

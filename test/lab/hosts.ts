@@ -174,17 +174,34 @@ export class Hosts {
         ].join("\n"));
     }
 
-    writeKnownHosts(): void {
-        const lines = [...this.hostKeys].map(([name, key]) => {
+    /** known_hosts: every node pinned to the host key the plan's commands pin (and the jump's). */
+    writeKnownHosts(file = path.join(this.sshDir, "known_hosts"), keys: ReadonlyMap<string, string> = this.hostKeys): void {
+        const lines = [...keys].map(([name, key]) => {
             const n = this.node(name);
             return `${n.privateIp},${n.name},${n.fqdn} ${key}`;
         });
-        fs.writeFileSync(path.join(this.sshDir, "known_hosts"), lines.join("\n") + "\n");
+        fs.writeFileSync(file, lines.join("\n") + "\n");
     }
 
-    /** `ssh` to the node as the command resources connect: through the border. */
-    sshArgv(node: LabNode): string[] {
-        return ["ssh", "-F", this.sshConfig, ...(node === this.border ? [] : ["-J", `root@${this.border.name}`]), `root@${node.privateIp}`];
+    /** The host key the lab pins for a node (the plan's). */
+    pinnedKey(name: string): string {
+        const key = this.hostKeys.get(name);
+        if (!key) throw new LabError(`${name}: no host key pinned`);
+        return key;
+    }
+
+    /**
+     * `ssh` to the node as the command resources connect: through the border. `knownHosts`: another
+     * known_hosts file, for this connection and its jump (a copy of the config names it).
+     */
+    sshArgv(node: LabNode, knownHosts?: string): string[] {
+        let config = this.sshConfig;
+        if (knownHosts !== undefined) {
+            config = `${knownHosts}.config`;
+            const ownKnownHosts = path.join(this.sshDir, "known_hosts");
+            fs.writeFileSync(config, fs.readFileSync(this.sshConfig, "utf8").split(ownKnownHosts).join(knownHosts));
+        }
+        return ["ssh", "-F", config, ...(node === this.border ? [] : ["-J", `root@${this.border.name}`]), `root@${node.privateIp}`];
     }
 
     // -- Nodes ------------------------------------------------------------------------------
@@ -202,9 +219,13 @@ export class Hosts {
         return seg;
     }
 
-    /** A brand-new machine: fresh node directory and host key, the given MAC, units started. */
-    boot(node: LabNode, mac: string, units: Readonly<Record<string, UnitSpec>>): void {
-        this.prepare(node, units);
+    /**
+     * A brand-new machine: fresh node directory, the given MAC, its boot fetch (secrets and the
+     * host key `node` was planned with, from the lab's SSM) before sshd, units started. `node`
+     * is the node as the plan that created this instance has it (its id, fetch and host key).
+     */
+    boot(node: LabNode, mac: string, units: Readonly<Record<string, UnitSpec>>, bootFetch: (hostKeyFile: string, scriptFile: string) => string): void {
+        this.prepare(node, units, bootFetch);
         const seg = this.segmentOf(node.privateIp);
         this.net("node-up", node.name, `${node.privateIp}/${node.prefixLength}`, mac, seg.bridge, seg.router);
         this.net("node-start", node.name, this.dir(node.name));
@@ -220,7 +241,7 @@ export class Hosts {
         this.net("link", name, state, ...(state === "up" ? [this.segmentOf(this.node(name).privateIp).router] : []));
     }
 
-    private prepare(node: LabNode, units: Readonly<Record<string, UnitSpec>>): void {
+    private prepare(node: LabNode, units: Readonly<Record<string, UnitSpec>>, bootFetch: (hostKeyFile: string, scriptFile: string) => string): void {
         const dir = this.dir(node.name);
         fs.rmSync(dir, { recursive: true, force: true });
         for (const sub of ["etc-mesos-cluster", "zk-data", "run-mesos-cluster", "node/log"]) fs.mkdirSync(path.join(dir, sub), { recursive: true });
@@ -251,10 +272,11 @@ export class Hosts {
         }
         const state = path.join(dir, "node");
         fs.writeFileSync(path.join(state, "units.json"), JSON.stringify(units, null, 2));
-        // A new machine gets new host keys (the replaced master too).
-        const hostKey = path.join(state, "ssh_host_ed25519_key");
-        must(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", `root@${node.name}`, "-f", hostKey], `ssh-keygen (host key of ${node.name})`);
-        this.hostKeys.set(node.name, fs.readFileSync(`${hostKey}.pub`, "utf8").trim().split(" ").slice(0, 2).join(" "));
+        // The host key is the plan's, fetched at boot (node-init.sh runs boot-fetch before the
+        // supervisor starts sshd); the lab pins what the plan's commands pin, nothing it saw.
+        fs.writeFileSync(path.join(state, "mesos-cluster-secrets.py"), node.fetch.script, { mode: 0o700 });
+        fs.writeFileSync(path.join(state, "boot-fetch"), bootFetch("/run/lab-node/ssh_host_ed25519_key", "/run/lab-node/mesos-cluster-secrets.py"), { mode: 0o700 });
+        this.hostKeys.set(node.name, node.hostKey);
         fs.copyFileSync(path.join(this.sshDir, "id_ed25519.pub"), path.join(state, "authorized_keys"));
         fs.writeFileSync(path.join(state, "sshd_config"), [
             `Port ${PORTS.ssh}`,

@@ -2,7 +2,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { LabCluster } from "./cluster";
 import { cleanupHosts } from "./hosts";
-import { loadLabPlan } from "./plan";
+import { loadLabPlan, replacedIds } from "./plan";
 import { LabError, elapsed, must, run, say, section } from "./proc";
 import { Aborted, Report } from "./report";
 import { SCENARIOS } from "./scenarios";
@@ -23,7 +23,7 @@ const REPO = path.resolve(__dirname, "..", "..");
 const LAB = path.join(REPO, ".lab");
 const CONFIG = path.join(__dirname, "Pulumi.lab.yaml");
 const PACKAGES = ["iproute2", "openssh-server", "openssh-client", "zookeeper", "curl", "jq", "netcat-openbsd", "python3-kazoo", "util-linux", "iputils-ping", "procps",
-    "dnsmasq-base", "prometheus", "etcd-server", "etcd-client"];
+    "dnsmasq-base", "prometheus", "etcd-server", "etcd-client", "python3-boto3"];
 // s: the stand-ins' ZooKeeper session timeout, which bounds every Mesos hop and the takeover.
 // Mesos' and Marathon's default is 10 s; 6 s keeps .ci/run short (ZooKeeper allows 4..40 s
 // at tickTime 2000).
@@ -74,7 +74,7 @@ export async function main(argv: string[]): Promise<number> {
     fs.mkdirSync(LAB, { recursive: true });
     const leftovers = cleanupHosts(LAB); // a crashed run's namespaces
     if (leftovers.code !== 0) throw new LabError(`cannot remove a previous run's namespaces: ${leftovers.stderr.trim()}`);
-    for (const dir of ["nodes", "ssh", "plan", "plan-grown", "dns", "fault-scripts"]) fs.rmSync(path.join(LAB, dir), { recursive: true, force: true });
+    for (const dir of ["nodes", "ssh", "plan", "plan-grown", "plan-replaced", "ssm", "dns", "fault-scripts"]) fs.rmSync(path.join(LAB, dir), { recursive: true, force: true });
     const onSignal = (signal: NodeJS.Signals) => {
         console.error(`\nlab: ${signal}: cleaning up`);
         cleanup();
@@ -90,7 +90,9 @@ export async function main(argv: string[]): Promise<number> {
         const plan = await loadLabPlan(CONFIG, path.join(LAB, "plan"));
         say(`${plan.nodes.length} nodes, Mesos quorum ${plan.report.mesosQuorum}, ensemble ${plan.report.exhibitorStaticEnsemble}, ` +
             `${plan.commands.length} post-step commands (scripts in ${path.relative(REPO, plan.dir)}/scripts)`);
-        const lab = new LabCluster(plan, LAB, SESSION_TIMEOUT);
+        // The same program with every instance replaced (new ids): each node's next host key.
+        const replaced = await loadLabPlan(CONFIG, path.join(LAB, "plan-replaced"), { ids: replacedIds(plan) });
+        const lab = new LabCluster(plan, LAB, SESSION_TIMEOUT, replaced);
         for (const scenario of SCENARIOS) {
             section(scenario.title);
             await scenario.run(lab, report);

@@ -15,6 +15,7 @@
 #   net.sh node-down NAME                      kill the node's processes, delete its netns
 #   net.sh link NAME up|down [GW]              the node's eth0 (and its default route when up)
 #   net.sh dns-up IP/PREFIX BRIDGE GW DOMAIN RECORDS LOG PORT
+#   net.sh ssm-up IP:PORT STUB DATA LOG              the SSM stand-in in the DNS namespace
 #                                              the "dns" namespace on BRIDGE, dnsmasq in it
 #                                              answering DOMAIN from the hosts files in RECORDS
 set -euo pipefail
@@ -161,7 +162,17 @@ cmd_dns_up() { # the private zone's stand-in: dnsmasq, no upstream, one hosts fi
 }
 
 verb=${1:-}
-[ -n "$verb" ] || die "usage: net.sh cleanup|switch-up|segment-up|node-up|node-start|node-down|link|dns-up ..."
+cmd_ssm_up() { # the SSM stand-in (ssm-stub.py), in the DNS server's namespace
+    local listen=$1 stub=$2 data=$3 log=$4 ns="$PREFIX-dns" i
+    setsid ip netns exec "$ns" /usr/bin/python3 "$stub" --listen "$listen" --data "$data" </dev/null >>"$log" 2>&1 &
+    for i in $(seq 1 100); do
+        if ip netns exec "$ns" ss -Hltn "sport = :${listen##*:}" | grep -q .; then return 0; fi
+        sleep 0.1
+    done
+    die "the SSM stand-in does not listen on $listen; see $log"
+}
+
+[ -n "$verb" ] || die "usage: net.sh cleanup|switch-up|segment-up|node-up|node-start|node-down|link|dns-up|ssm-up ..."
 shift
 case "$verb" in
     cleanup) cmd_cleanup ;;
@@ -171,6 +182,7 @@ case "$verb" in
     node-start) [ $# -eq 2 ] || die "usage: node-start NAME NODE_DIR"; cmd_node_start "$@" ;;
     node-down) [ $# -eq 1 ] || die "usage: node-down NAME"; cmd_node_down "$@" ;;
     link) [ $# -ge 2 ] || die "usage: link NAME up|down [GW]"; cmd_link "$@" ;;
+    ssm-up) [ $# -eq 4 ] || die "usage: ssm-up IP:PORT STUB DATA LOG"; cmd_ssm_up "$@" ;;
     dns-up) [ $# -eq 7 ] || die "usage: dns-up IP/PREFIX BRIDGE GW DOMAIN RECORDS LOG PORT"; cmd_dns_up "$@" ;;
     *) die "unknown verb $verb" ;;
 esac

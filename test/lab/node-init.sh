@@ -36,4 +36,10 @@ bind "$dir/nsswitch.conf" /etc/nsswitch.conf
 if [ -d /run/nscd ]; then bind "$dir/empty" /run/nscd; fi
 bind "$lab/shims" /usr/local/sbin
 mount -o remount,bind,ro /usr/local/sbin
+# As cloud-init's bootcmd does before sshd starts: the node's secrets and its SSH host key from
+# the lab's SSM stand-in (hosts.ts writes the script: the user data's fetch, the lab's endpoint).
+# A node whose fetch fails never starts its supervisor, so never sshd: it fails loudly.
+if [ -x /run/lab-node/boot-fetch ]; then
+    /run/lab-node/boot-fetch || { echo "node-init: the boot fetch failed: no sshd, no units" >&2; exit 1; }
+fi
 exec /usr/bin/python3 "$lab/supervisor.py" /run/lab-node

@@ -3,7 +3,9 @@ import * as path from "path";
 import { parse } from "yaml";
 import { validateConfig } from "../../components/config/validate";
 import { rawFromStackConfig, SSH_PRIVATE_KEY } from "../../components/config/load";
-import { evaluateProgram, Evaluation, RegisteredResource } from "../../scripts/offline/mockEngine";
+import { evaluateProgram, Evaluation, isSecretValue, MOCK_ACCOUNT, RegisteredResource } from "../../scripts/offline/mockEngine";
+import { SECRETS_FETCH } from "../../components/catalog/secrets";
+import { gunzipSync } from "zlib";
 import { buildReport, nodeFromInstance, PlanCommand, PlanNode, PlanReport, writeOut } from "../../scripts/offline/planCli";
 import { readStackConfig } from "../../scripts/offline/stackConfig";
 import { LabError } from "./proc";
@@ -35,6 +37,22 @@ export interface LabNode extends PlanNode {
     readonly tags: Readonly<Record<string, string>>;
     /** The instance's (mock) id. */
     readonly instanceId: string;
+    /** The instance's resource name (what `ids` overrides, as `pulumi up --replace` does). */
+    readonly resourceName: string;
+    /** The boot fetch as the node's user data runs it (bootcmd): the script and its arguments. */
+    readonly fetch: { readonly script: string; readonly args: readonly string[] };
+    /** The SSH host key (authorized_keys form) every post-step command connecting to the node pins. */
+    readonly hostKey: string;
+}
+
+/** What the lab's SSM stand-in serves: the plan's parameters and each role's IAM policy. */
+export interface LabSecrets {
+    readonly region: string;
+    readonly account: string;
+    /** Every aws.ssm.Parameter of the plan, by name: its type and its value (the lab's own copy). */
+    readonly parameters: ReadonlyMap<string, { readonly Type: string; readonly Value: string }>;
+    /** Each role's inline policy statements (aws.iam.RolePolicy), by role. */
+    readonly policies: ReadonlyMap<string, readonly unknown[]>;
 }
 
 /**
@@ -78,11 +96,19 @@ export interface LabPlan {
     readonly dir: string;
     /** The stack file it was planned from. */
     readonly configFile: string;
+    readonly secrets: LabSecrets;
 }
 
 export interface LoadOptions {
     /** Changes the stack's config map (`namespace:key` → value) before the program sees it. */
     readonly adjust?: (config: Record<string, string>) => Record<string, string>;
+    /** Instance ids by resource name, as after `pulumi up --replace` of those instances. */
+    readonly ids?: Readonly<Record<string, string>>;
+}
+
+/** Every node's instance replaced (a new id each): the plan a replacement of any node gives. */
+export function replacedIds(plan: LabPlan): Record<string, string> {
+    return Object.fromEntries(plan.nodes.map((n) => [n.resourceName, `${n.instanceId}-replaced`]));
 }
 
 /** A config adjustment: `count` more nodes of `role` (the `mesos-cluster:nodes` map, as JSON). */
@@ -107,7 +133,7 @@ function forgetProgram(): void {
 }
 
 /** Evaluates the program for the stack file `configFile` and writes its files under `dir`. */
-export async function loadLabPlan(configFile: string, dir: string, { adjust }: LoadOptions = {}): Promise<LabPlan> {
+export async function loadLabPlan(configFile: string, dir: string, { adjust, ids }: LoadOptions = {}): Promise<LabPlan> {
     const stack = readStackConfig(configFile);
     const config = adjust ? adjust({ ...stack.config }) : stack.config;
     // The program validates the same way; this only reads what the lab needs beyond the report.
@@ -121,6 +147,7 @@ export async function loadLabPlan(configFile: string, dir: string, { adjust }: L
             config,
             secretKeys: stack.secretKeys,
             stack: "lab",
+            ids,
             load: async () => require(path.join(PROJECT_ROOT, "index.ts")),
         });
     } catch (err) {
@@ -140,16 +167,23 @@ export async function loadLabPlan(configFile: string, dir: string, { adjust }: L
     if (!vpc) throw new LabError("the plan has no VPC");
     const subnetById = new Map(ofType(SUBNET).map((s) => [s.id, s.inputs.cidrBlock as string]));
     const instanceByName = new Map(ofType(INSTANCE).map((r) => [r.inputs.tags.Name as string, r]));
+    const pins = hostKeyPins(evaluation);
     const nodes = report.nodes.map((node): LabNode => {
         const instance = instanceByName.get(node.name) as RegisteredResource;
+        const userData = nodeFromInstance(instance).userDataText;
+        const pin = pins.get(node.name);
+        if (!pin) throw new LabError(`${node.name}: no post-step command pins its host key`);
         const cidr = subnetById.get(instance.inputs.subnetId as string);
         if (!cidr) throw new LabError(`${node.name}: its subnet ${instance.inputs.subnetId} is not in the plan`);
         return {
             ...node,
             prefixLength: Number(cidr.split("/")[1]),
-            files: writeFiles(nodeFromInstance(instance).userDataText),
+            files: writeFiles(userData),
             tags: { ...(instance.inputs.tags as Record<string, string>) },
             instanceId: instance.id,
+            resourceName: instance.name,
+            fetch: bootFetch(node.name, userData),
+            hostKey: pin,
         };
     });
     const records = ofType(RECORD).filter((r) => r.inputs.type === "A").map((r): LabRecord => {
@@ -174,7 +208,55 @@ export async function loadLabPlan(configFile: string, dir: string, { adjust }: L
         addresses: new Set(evaluation.resources.flatMap((r) => ipv4s(r.inputs))),
         dir,
         configFile,
+        secrets: {
+            region: validated.config.region,
+            account: MOCK_ACCOUNT,
+            parameters: new Map(ofType("aws:ssm/parameter:Parameter").map((r) => [r.inputs.name as string, { Type: r.inputs.type as string, Value: String(plain(r.inputs.value)) }])),
+            policies: new Map(ofType("aws:iam/rolePolicy:RolePolicy").map((r) => [r.name.split("-").pop() as string, (JSON.parse(String(plain(r.inputs.policy))) as { Statement: unknown[] }).Statement])),
+        },
     };
+}
+
+const plain = (value: unknown): unknown => (isSecretValue(value) ? (value as { value: unknown }).value : value);
+
+/**
+ * The host key each node is pinned to, read from the plan's commands as the engine gets them:
+ * `connection.hostKey` of every command on the node and `connection.proxy.hostKey` (the border)
+ * of every command. Two commands pinning different keys for one node is a plan error.
+ */
+function hostKeyPins(evaluation: Evaluation): Map<string, string> {
+    const instances = evaluation.resources.filter((r) => r.type === INSTANCE);
+    const byIp = new Map(instances.map((r) => [r.inputs.privateIp as string, r.inputs.tags.Name as string]));
+    const border = instances.find((r) => r.inputs.tags.Role === "border")?.inputs.tags.Name as string | undefined;
+    const pins = new Map<string, string>();
+    const pin = (node: string | undefined, key: unknown, what: string) => {
+        if (!node || typeof key !== "string" || !key) throw new LabError(`${what}: no host key pinned`);
+        const had = pins.get(node);
+        if (had !== undefined && had !== key) throw new LabError(`${what}: pins ${node} to another key than other commands do`);
+        pins.set(node, key);
+    };
+    for (const r of evaluation.resources.filter((r) => r.type === TYPES.remoteCommand)) {
+        const c = plain(r.inputs.connection) as { host: string; hostKey?: string; proxy?: { hostKey?: string } };
+        pin(byIp.get(c.host), c.hostKey, r.name);
+        pin(border, c.proxy?.hostKey, `${r.name} (its jump)`);
+    }
+    return pins;
+}
+
+/** The boot fetch in the node's user data: bootcmd's script (here-document) and its command line. */
+function bootFetch(name: string, cloudConfig: string): { script: string; args: string[] } {
+    const doc = parse(cloudConfig) as { bootcmd?: unknown[][] };
+    const item = doc.bootcmd?.find((c) => Array.isArray(c) && c.includes("mesos-cluster-secrets"));
+    const text = item?.[item.length - 1];
+    if (typeof text !== "string") throw new LabError(`${name}: its user data has no mesos-cluster-secrets bootcmd`);
+    const lines = text.split("\n");
+    const packed = lines.map((l) => /^echo ([A-Za-z0-9+/=]+) \| base64 -d \| gunzip >/.exec(l)).find(Boolean);
+    const exec = lines.find((l) => l.startsWith(`exec ${SECRETS_FETCH} `));
+    if (!packed || !exec) throw new LabError(`${name}: the boot fetch in its user data is not in the form the lab reads`);
+    const args = exec.slice(`exec ${SECRETS_FETCH} `.length).split(" ");
+    if (args.some((a) => /['"\\$]/.test(a))) throw new LabError(`${name}: the boot fetch's arguments need a shell to read`);
+    // The node name comes from the instance's Name tag (IMDS) on EC2; the lab says it.
+    return { script: gunzipSync(Buffer.from(packed[1], "base64")).toString("utf8"), args: [...args, "--node-name", name] };
 }
 
 /** The address `n` after a CIDR's network address. */

@@ -61,7 +61,7 @@ export const addWorker: Scenario = {
         const hashes = () => new Map(existing.map((n) => [n.name, hosts.nameFilesHash(n.name)]));
         const hashesBefore = hashes();
         hosts.addNode(w);
-        lab.boot(w, derivedMac(w.privateIp), { autostartLeaders: false });
+        lab.boot(w, derivedMac(w.privateIp), { autostartLeaders: false, source: grown });
         hosts.writeKnownHosts();
         const published = dns.publish(newRecords);
         prometheus.listInstances(hosts.nodes);

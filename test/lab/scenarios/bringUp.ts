@@ -17,6 +17,8 @@ export const bringUp: Scenario = {
         hosts.switchUp();
         lab.dns.start(lab.plan.records);
         say(`DNS: dnsmasq at ${lab.dns.address} (the VPC resolver's address) with ${lab.plan.records.length} A records of ${lab.dns.domain}; every host: ${lab.dns.resolvConf().trim().replace(/\n/g, ", ")}`);
+        lab.ssm.start();
+        say(`SSM: the stand-in at ${lab.ssm.endpoint} serves the plan's ${lab.plan.secrets.parameters.size} parameters, each role's policy its instance profile's`);
         for (const node of hosts.nodes) {
             lab.boot(node, node === lab.preferred ? SEED_MACS.before : derivedMac(node.privateIp), { autostartLeaders: false });
         }

@@ -50,7 +50,7 @@ export const quorumSwap: Scenario = {
         section(`destroy ${q1.name} (its data dir goes with it), boot a new one with a new MAC`);
         const tDestroy = Date.now();
         hosts.destroy(q1.name);
-        lab.boot(q1, replacementMac(q1.privateIp), { autostartLeaders: false });
+        lab.boot(q1, replacementMac(q1.privateIp), { autostartLeaders: false, source: lab.replaced });
         hosts.writeKnownHosts();
         const etcdLog = path.join(hosts.dir(q1.name), "node", "log", "etcd.log");
         const refused = await outcome(waitFor(`${q1.name}'s etcd (state new, empty data dir) refuses to start`, () => {

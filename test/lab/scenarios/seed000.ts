@@ -63,7 +63,7 @@ export const seed000: Scenario = {
         report.require(`another master takes over after ${m1.name} is destroyed`, l2.ok, `${l2.detail} (after ${secs(takeover)} s)`);
 
         section(`seed 000 step 4: a brand-new ${m1.name} (same name and IP, new MAC, empty ZooKeeper data)`);
-        lab.boot(m1, SEED_MACS.after, { autostartLeaders: true });
+        lab.boot(m1, SEED_MACS.after, { autostartLeaders: true, source: lab.replaced });
         hosts.writeKnownHosts();
         say(`${m1.name} MAC ${SEED_MACS.before} -> ${SEED_MACS.after}; env file from its cloud-config: ${hosts.cloudConfigFile(m1, PATHS.exhibitorEnv).trim().replace(/\n/g, " | ")}`);
         // A host that sent traffic to the dead master while it was gone probed the old MAC in

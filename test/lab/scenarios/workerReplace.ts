@@ -38,7 +38,7 @@ export const workerReplace: Scenario = {
         section(`replace ${w.name}: destroyed, booted again with MAC ${newMac}`);
         const t0 = Date.now();
         hosts.destroy(w.name);
-        lab.boot(w, newMac, { autostartLeaders: false });
+        lab.boot(w, newMac, { autostartLeaders: false, source: lab.replaced });
         hosts.writeKnownHosts();
         const stale = others.filter((n) => hosts.neighbour(n.name, ip).includes(oldMac)).map((n) => n.name);
         say(`before the post-steps, hosts still at the old MAC: ${stale.join(", ") || "none"}`);
