@@ -22,12 +22,12 @@ describe("etcdCertPlan: the table, literally", () => {
             secret: "etcdNodeCert",
             keySecret: "etcdNodeKey",
             commonName: "quorum-2",
-            organization: "mesos-cluster cell-1",
+            organization: "mesos-cluster",
             dnsNames: ["quorum-2", "quorum-2.cell-1.dc-1.demo.lan", "localhost"],
             ipAddresses: ["10.136.128.21", "127.0.0.1"],
             allowedUses: ["digital_signature", "key_encipherment", "server_auth", "client_auth"],
             isCa: false,
-            validityPeriodHours: 43_800,
+            validityPeriodHours: 87_600,
         });
         expect(Object.keys(plan.nodes)).toEqual(["quorum-1", "quorum-2", "quorum-3"]);
     });
@@ -36,18 +36,18 @@ describe("etcdCertPlan: the table, literally", () => {
         expect(plan.client).toEqual({
             secret: "etcdClientCert",
             keySecret: "etcdClientKey",
-            commonName: "etcdctl",
-            organization: "mesos-cluster cell-1",
+            commonName: "etcd-client",
+            organization: "mesos-cluster",
             dnsNames: [],
             ipAddresses: [],
             allowedUses: ["digital_signature", "key_encipherment", "client_auth"],
             isCa: false,
-            validityPeriodHours: 43_800,
+            validityPeriodHours: 87_600,
         });
     });
 
     it("the CA: etcd's own, signs certificates, nothing else", () => {
-        expect(plan.ca).toMatchObject({ secret: "etcdCa", commonName: "etcd CA cell-1", isCa: true, allowedUses: ["cert_signing", "crl_signing", "digital_signature"], validityPeriodHours: 87_600 });
+        expect(plan.ca).toMatchObject({ secret: "etcdCa", commonName: "cell-1 etcd CA", isCa: true, allowedUses: ["cert_signing", "crl_signing", "digital_signature"], validityPeriodHours: 87_600 });
         expect(plan.ca.keySecret).toBeUndefined();
     });
 
@@ -95,12 +95,12 @@ describe("certProblems against real certificates (openssl)", () => {
             "SAN has more than wanted: DNS:quorum-1, DNS:quorum-1.cell-1.dc-1.demo.lan, IP:10.136.64.21",
         ]);
         expect(certProblems(pki.client.cert, plan.nodes["quorum-1"])).toEqual([
-            "CN is etcdctl, want quorum-1",
+            "CN is etcd-client, want quorum-1",
             "SAN missing DNS:quorum-1, DNS:quorum-1.cell-1.dc-1.demo.lan, DNS:localhost, IP:10.136.64.21, IP:127.0.0.1",
             "lacks extended key usage server_auth",
         ]);
         expect(certProblems(pki.nodes["quorum-3"].cert, plan.client)).toContain("has extended key usage server_auth");
         expect(certProblems(pki.client.cert, plan.client, pki.nodes["quorum-1"].cert)).toEqual(["not signed by the given CA"]);
-        expect(certProblems(pki.client.cert, plan.ca)).toEqual(["CN is etcdctl, want etcd CA cell-1", "CA flag is false, want true"]);
+        expect(certProblems(pki.client.cert, plan.ca)).toEqual(["CN is etcd-client, want cell-1 etcd CA", "CA flag is false, want true"]);
     });
 });

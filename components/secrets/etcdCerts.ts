@@ -50,19 +50,19 @@ export interface EtcdCertPlan {
     readonly client: CertSpec;
 }
 
-/** 10 years for the CA, 5 for the certificates it signs (no rotation yet: issue 12 leaves it out). */
-export const ETCD_CERT_VALIDITY_HOURS = { ca: 87_600, leaf: 43_800 } as const;
+/** Ten years, CA and certificates alike (components/secrets/clusterSecrets.ts: rotation is a planned change, not an expiry). */
+export const ETCD_CERT_VALIDITY_HOURS = { ca: 87_600, leaf: 87_600 } as const;
 
 /** The CN of etcdctl's certificate (with etcd's RBAC on, this CN would be its user name). */
-export const ETCD_CLIENT_CN = "etcdctl";
+export const ETCD_CLIENT_CN = "etcd-client";
 
-const ORG = (clusterId: string) => `mesos-cluster ${clusterId}`;
+const ORG = "mesos-cluster";
 
 export function etcdCertPlan(clusterId: string, domain: string, quorum: readonly EtcdCertMember[]): EtcdCertPlan {
     if (quorum.length === 0) throw new Error("etcdCertPlan: no quorum node");
     const names = new Set(quorum.map((m) => m.name));
     if (names.size !== quorum.length) throw new Error("etcdCertPlan: duplicate quorum node names");
-    const organization = ORG(clusterId);
+    const organization = ORG;
     const node = (m: EtcdCertMember): CertSpec => ({
         secret: "etcdNodeCert",
         keySecret: "etcdNodeKey",
@@ -77,7 +77,7 @@ export function etcdCertPlan(clusterId: string, domain: string, quorum: readonly
     return {
         ca: {
             secret: "etcdCa",
-            commonName: `etcd CA ${clusterId}`,
+            commonName: `${clusterId} etcd CA`,
             organization,
             dnsNames: [],
             ipAddresses: [],

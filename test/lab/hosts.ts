@@ -2,8 +2,6 @@ import * as fs from "fs";
 import * as path from "path";
 import { ETCD_LOCAL_ENDPOINT, ETCD_TLS } from "../../components/catalog/etcd";
 import { PATHS, PORTS } from "../../components/catalog/services";
-import { etcdCertPlan } from "../../components/secrets/etcdCerts";
-import { EtcdPki, issueEtcdPki } from "./etcdPki";
 import { inCidr, LabNode, LabPlan, LabSegment } from "./plan";
 import { LabError, must, run, RunOptions, RunResult } from "./proc";
 
@@ -253,19 +251,6 @@ export class Hosts {
         if (node.role === "quorum") {
             // As the quorum bundle installs them: etcd.env (state new), and an etcdctl.
             fs.writeFileSync(this.etcFile(node.name, PATHS.etcdEnv), this.bundleFile(node, PATHS.etcdEnv));
-            // What the boot fetch writes from SSM (issue 12): etcd's CA, the node's own
-            // certificate and key, etcdctl's certificate and key, at the contract's paths.
-            const pki = this.etcdPki();
-            const secret = (file: string, content: string, mode: number) => {
-                const at = this.etcFile(node.name, file);
-                fs.mkdirSync(path.dirname(at), { recursive: true, mode: 0o700 });
-                fs.writeFileSync(at, content, { mode });
-            };
-            secret(ETCD_TLS.ca, pki.ca.cert, 0o644);
-            secret(ETCD_TLS.cert, pki.nodes[node.name].cert, 0o644);
-            secret(ETCD_TLS.key, pki.nodes[node.name].key, 0o600);
-            secret(ETCD_TLS.clientCert, pki.client.cert, 0o644);
-            secret(ETCD_TLS.clientKey, pki.client.key, 0o600);
             fs.mkdirSync(path.join(dir, "var-lib", "zookeeper"), { recursive: true });
             fs.mkdirSync(path.join(dir, "usr-local-bin"));
             fs.writeFileSync(path.join(dir, "usr-local-bin", path.basename(PATHS.etcdctl)), LAB_ETCDCTL, { mode: 0o755 });
@@ -295,22 +280,6 @@ export class Hosts {
             "LogLevel ERROR",
             "",
         ].join("\n"));
-    }
-
-    private pki?: EtcdPki;
-    /**
-     * etcd's certificates for the plan's quorum nodes, issued once per run with openssl from the
-     * program's own table (components/secrets/etcdCerts.ts), in .lab/pki: the stand-in for the
-     * @pulumi/tls resources and the SSM parameters. A rebuilt node gets its node's same files.
-     */
-    etcdPki(): EtcdPki {
-        if (!this.pki) {
-            const quorum = this.all.filter((n) => n.role === "quorum");
-            const clusterId = quorum[0]?.tags.Cluster;
-            if (!clusterId) throw new LabError("no quorum node with a Cluster tag: cannot issue etcd's certificates");
-            this.pki = issueEtcdPki(path.join(this.labDir, "pki"), etcdCertPlan(clusterId, this.plan.domain, quorum.map((n) => ({ name: n.name, privateIp: n.privateIp }))));
-        }
-        return this.pki;
     }
 
     /** A file the node's role bundle installs. */
