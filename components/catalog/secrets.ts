@@ -8,7 +8,10 @@ import type { Role } from "./roles";
  *
  * A parameter's name is `/<clusterId>/<role>/<file>` for a role-wide secret and
  * `/<clusterId>/<role>/<node>/<file>` for a node's own (scope "node"); a node's boot fetch
- * writes both levels of its role, and only those, to SECRETS_DIR/<file>.
+ * writes both levels of its role, and only those, to SECRETS_DIR/<file>: 0400 root, the
+ * directory 0700 root, each file written through a temporary file and a rename, before sshd
+ * and before the role bundle starts any unit. A reader that is not root (a container's own
+ * user) cannot open them: run it as root or copy what it needs at start.
  */
 export const SECRETS_DIR = "/etc/mesos-cluster/secrets";
 
@@ -58,7 +61,11 @@ export const SECRET_FILES = {
     /** etcdctl's client certificate and key (PEM): the post-steps' etcd-member-swap. */
     etcdClientCert: { file: "etcd-client.crt", roles: ["quorum"], scope: "role", what: "PEM certificate" },
     etcdClientKey: { file: "etcd-client.key", roles: ["quorum"], scope: "role", what: "PEM private key" },
-    /** The node's own SSH host key (OpenSSH ed25519 private key); its public half pins every post-step connection. */
+    /**
+     * The node's own SSH host key (OpenSSH ed25519 private key); its public half pins every
+     * post-step connection. The boot fetch installs it as /etc/ssh/ssh_host_ed25519_key (0600),
+     * not under SECRETS_DIR; its parameter is replaced with the instance (replacementTrigger).
+     */
     sshHostKey: { file: "ssh_host_ed25519_key", roles: ["border", "quorum", "master", "worker"], scope: "node", what: "OpenSSH private key" },
 } as const satisfies Record<string, SecretFile>;
 

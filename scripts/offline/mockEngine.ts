@@ -151,6 +151,9 @@ function patchMonitor(): void {
 /** Evaluates the program once under mocks (preview=false, so Outputs resolve). */
 /** The AWS account id the offline engine answers with. */
 export const MOCK_ACCOUNT = "123456789012";
+// The closures below read this local, not the export: under the CLI's loader (ts-node 7,
+// CommonJS) they read `exports.MOCK_ACCOUNT`, which was found undefined at call time there.
+const ACCOUNT = MOCK_ACCOUNT;
 
 export async function evaluateProgram(options: EvaluateOptions): Promise<Evaluation> {
     patchMonitor();
@@ -168,7 +171,7 @@ export async function evaluateProgram(options: EvaluateOptions): Promise<Evaluat
             call: (args) => {
                 if (args.token === "aws:ec2/getAmi:getAmi") return { id: "ami-0mock0ubuntu2404", imageId: "ami-0mock0ubuntu2404" };
                 // The account is only the engine's to know; offline, AWS's documentation account.
-                if (args.token === "aws:index/getCallerIdentity:getCallerIdentity") return { id: MOCK_ACCOUNT, accountId: MOCK_ACCOUNT, arn: `arn:aws:iam::${MOCK_ACCOUNT}:user/offline-plan`, userId: "offline-plan" };
+                if (args.token === "aws:index/getCallerIdentity:getCallerIdentity") return { id: ACCOUNT, accountId: ACCOUNT, arn: `arn:aws:iam::${ACCOUNT}:user/offline-plan`, userId: "offline-plan" };
                 return args.inputs;
             },
         },
