@@ -64,6 +64,7 @@ describe("the units' command lines, literal", () => {
     it("marathon: its env file, an authenticated framework (principal marathon, secret file), no --master/--zk on the command line", () => {
         expect(execStart("master-2", "marathon.service")).toBe(
             "/usr/bin/docker run --rm --name %N --network host --env-file /etc/mesos-cluster/secrets/marathon.env " +
+                "-e LIBPROCESS_IP=${NODE_IP} -e LIBPROCESS_PORT=15101 " +
                 "--mount type=bind,src=/etc/mesos-cluster/secrets/marathon-framework-secret,dst=/etc/mesos-cluster/secrets/marathon-framework-secret,readonly " +
                 `${ECR}/mesosphere/marathon:v1.11.24 ` +
                 "--hostname ${NODE_FQDN} --http_port 8080 " +

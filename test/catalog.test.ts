@@ -30,8 +30,9 @@ const filesOf = (role: Role): readonly WrittenFile[] => readNode(rendered.get(fi
 const LISTEN_PATTERNS: [RegExp, string][] = [
     [/--port=(\d+)/g, "tcp"], // mesos-master, mesos-agent, cadvisor
     [/--http_port (\d+)/g, "tcp"], // marathon
-    [/--web\.listen-address=:(\d+)/g, "tcp"], // prometheus, node-exporter
-    [/--listen-(?:client|peer)-urls http:\/\/[^:\s]+:(\d+)/g, "tcp"], // etcd
+    [/--web\.listen-address=\$\{NODE_IP\}:(\d+)/g, "tcp"], // prometheus, node-exporter (the node's private address)
+    [/LIBPROCESS_PORT=(\d+)/g, "tcp"], // marathon's scheduler driver
+    [/--listen-(?:client|peer)-urls https:\/\/[^:\s]+:(\d+)/g, "tcp"], // etcd (TLS)
     [/--ports (\d+):(\d+):(\d+)/g, "tcp"], // zk-static-ensemble: client, peer, election
     [/-e PORTS=(\d+)/g, "tcp"], // marathon-lb's HAProxy stats
     [/"port": (\d+)/g, "udp+tcp"], // mesos-dns DNS
@@ -67,9 +68,9 @@ describe("the service catalog against what the nodes run", () => {
         expect([...openedPorts(role)].filter((port) => !listened.has(port))).toEqual([]);
     });
 
-    it.each(ROLES)("%s: every port a rendered unit listens on is opened, or is the local-only mesos-dns API", (role) => {
+    it.each(ROLES)("%s: every port a rendered unit listens on is opened, or is reached by nobody (mesos-dns API, Prometheus, HAProxy stats)", (role) => {
         const opened = openedPorts(role);
-        const localOnly = role === "master" ? [8123] : [];
+        const localOnly = role === "master" ? [8123, 9090] : role === "worker" ? [9090] : [];
         expect([...listenedPorts(role)].filter((port) => !opened.has(port) && !localOnly.includes(port))).toEqual([]);
     });
 
@@ -77,8 +78,8 @@ describe("the service catalog against what the nodes run", () => {
         const sorted = (role: Role) => [...openedPorts(role)].sort((a, b) => a - b);
         expect(sorted("border")).toEqual([22, 443, 1194, 9100]);
         expect(sorted("quorum")).toEqual([22, 2379, 2380, 9100]);
-        expect(sorted("master")).toEqual([22, 53, 2181, 2888, 3888, 4194, 5050, 8080, 9090, 9100]);
-        expect(sorted("worker")).toEqual([22, 80, 443, 4194, 5051, 9090, 9100, 31000]);
+        expect(sorted("master")).toEqual([22, 53, 2181, 2888, 3888, 4194, 5050, 8080, 9100, 15101]);
+        expect(sorted("worker")).toEqual([22, 80, 443, 4194, 5051, 9100, 31000]);
     });
 
     it.each(ROLES)("%s writes a unit file for exactly the catalog's units of its role", (role) => {

@@ -152,9 +152,9 @@ describe("masters", () => {
                 { source_labels: ["__meta_ec2_tag_Role"], target_label: "role" },
             ]);
         }
-        expect(execStart(unit("master-1", "prometheus.service"))).toContain("--web.listen-address=:9090");
-        expect(execStart(unit("master-1", "cadvisor.service"))).toContain("--port=4194");
-        expect(execStart(unit("border-1", "node-exporter.service"))).toContain("--web.listen-address=:9100");
+        expect(execStart(unit("master-1", "prometheus.service"))).toContain("--web.listen-address=10.136.64.11:9090");
+        expect(execStart(unit("master-1", "cadvisor.service"))).toContain("--listen_ip=10.136.64.11 --port=4194");
+        expect(execStart(unit("border-1", "node-exporter.service"))).toContain("--web.listen-address=10.136.0.11:9100");
     });
 
     it("carry cluster-status and the list of masters it asks", () => {
@@ -174,12 +174,13 @@ describe("quorum, workers, border", () => {
         expect(run).toContain(" --env-file /etc/mesos-cluster/etcd.env ");
         expect(run).not.toContain("--initial-cluster ");
         expect(file("quorum-2", "/etc/mesos-cluster/etcd.env")).toBe(
-            "ETCD_INITIAL_CLUSTER=quorum-1=http://10.136.64.21:2380,quorum-2=http://10.136.128.21:2380,quorum-3=http://10.136.192.21:2380\nETCD_INITIAL_CLUSTER_STATE=new\n",
+            "ETCD_INITIAL_CLUSTER=quorum-1=https://10.136.64.21:2380,quorum-2=https://10.136.128.21:2380,quorum-3=https://10.136.192.21:2380\nETCD_INITIAL_CLUSTER_STATE=new\n",
         );
         // Bounded disk: compaction and a backend quota.
         expect(run).toContain(" --auto-compaction-mode periodic --auto-compaction-retention 1h --quota-backend-bytes 2147483648");
-        expect(run).toContain(" --listen-peer-urls http://10.136.128.21:2380 ");
-        expect(run).toContain(" --advertise-client-urls http://10.136.128.21:2379 ");
+        // TLS on both ports (issue 12; the flags are checked in test/etcd.tls.unit.test.ts).
+        expect(run).toContain(" --listen-peer-urls https://10.136.128.21:2380 ");
+        expect(run).toContain(" --advertise-client-urls https://10.136.128.21:2379 ");
     });
 
     it("quorum nodes run etcd and no ZooKeeper: nothing was the platform ensemble's client", () => {

@@ -86,6 +86,8 @@ export const PORTS = {
     mesosMaster: 5050,
     mesosAgent: 5051,
     marathon: 8080,
+    /** Marathon's libprocess (its Mesos scheduler driver): fixed, as DC/OS does, so the masters can open it. */
+    marathonLibprocess: 15101,
     mesosDnsHttp: 8123,
     prometheus: 9090,
     haproxyStats: 9090,
@@ -116,8 +118,11 @@ export const SERVICES = {
         image: "etcd",
         roles: ["quorum"],
         listeners: [
-            listen("etcdClient", { quorum: ["quorum", "master", "worker"] }, "etcd clients"),
-            listen("etcdPeer", { quorum: ["quorum"] }, "etcd peers"),
+            // Its only clients are on the quorum nodes (etcd-member-swap asks the other members;
+            // operators use the node's etcdctl): only they hold etcdctl's client certificate,
+            // and etcd refuses a client without one (--client-cert-auth).
+            listen("etcdClient", { quorum: ["quorum"] }, "etcd clients (TLS, client certificate)"),
+            listen("etcdPeer", { quorum: ["quorum"] }, "etcd peers (TLS, peer certificate)"),
         ],
     },
     zookeeper: {
@@ -142,7 +147,12 @@ export const SERVICES = {
         unit: "marathon.service",
         image: "marathon",
         roles: ["master"],
-        listeners: [listen("marathon", { master: ["master", "worker", "border"] }, "Marathon API and UI (marathon-lb reads it)")],
+        listeners: [
+            listen("marathon", { master: ["master", "worker", "border"] }, "Marathon API and UI (marathon-lb reads it)"),
+            // The leading Mesos master opens connections to its frameworks' libprocess address
+            // (registration, offers): without a fixed port Marathon would listen on a random one.
+            listen("marathonLibprocess", { master: ["master"] }, "Marathon's scheduler driver (libprocess), from the leading Mesos master"),
+        ],
     },
     mesosDns: {
         unit: "mesos-dns.service",
@@ -159,7 +169,9 @@ export const SERVICES = {
         unit: "prometheus.service",
         image: "prometheus",
         roles: ["master"],
-        listeners: [listen("prometheus", { master: ["border"] }, "Prometheus UI")],
+        // No authentication of its own: its UI is reached through an SSH tunnel that ends on the
+        // master itself (ssh -J border ... -L 9090:<master IP>:9090), so no security-group rule.
+        listeners: [listen("prometheus", {}, "Prometheus UI (SSH tunnel to the master)")],
     },
     mesosAgent: {
         // Runs the local image mesos-agent-image builds at boot from `mesosAgent` + `dockerCli`.
@@ -179,7 +191,9 @@ export const SERVICES = {
         listeners: [
             listen("http", { worker: ["border"] }, "marathon-lb HTTP"),
             listen("https", { worker: ["border"] }, "marathon-lb HTTPS"),
-            listen("haproxyStats", { worker: ["border"] }, "marathon-lb HAProxy stats"),
+            // Stats and marathon-lb's unauthenticated /_mlb_signal/* (reload) endpoints: nobody
+            // needs them across the network; an SSH tunnel to the worker reaches them.
+            listen("haproxyStats", {}, "marathon-lb HAProxy stats (SSH tunnel to the worker)"),
         ],
     },
     cadvisor: {

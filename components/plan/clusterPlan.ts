@@ -1,4 +1,5 @@
 import { PORTS } from "../catalog/services";
+import { etcdPeerUrl } from "../catalog/etcd";
 import type { ClusterConfig } from "../config/schema";
 import { exhibitorStaticEnsemble } from "./ensemble";
 import { parseCidr } from "./ipv4";
@@ -59,7 +60,7 @@ export interface ClusterPlan {
     /** ZooKeeper on the masters, as mesos-master/marathon/mesos-agent take it: zk://ip:2181,.../mesos */
     readonly mesosZk: string;
     readonly marathonZk: string;
-    /** "name=http://ip:2380,..." for etcd's static --initial-cluster. */
+    /** "name=https://ip:2380,..." for etcd's static --initial-cluster (peers speak TLS). */
     readonly etcdInitialCluster: string;
 }
 
@@ -125,7 +126,7 @@ export function planCluster(config: ClusterConfig): ClusterPlan {
         exhibitorStaticEnsemble: exhibitorStaticEnsemble(masters.map((node) => node.privateIp)),
         mesosZk: `zk://${zkHosts}/mesos`,
         marathonZk: `zk://${zkHosts}/marathon`,
-        etcdInitialCluster: quorum.map((node) => `${node.name}=http://${node.privateIp}:${PORTS.etcdPeer}`).join(","),
+        etcdInitialCluster: quorum.map((node) => `${node.name}=${etcdPeerUrl(node.privateIp)}`).join(","),
     };
 }
 

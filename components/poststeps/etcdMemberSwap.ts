@@ -1,4 +1,5 @@
-import { PATHS, PORTS, SERVICES } from "../catalog/services";
+import { etcdClientUrl, etcdPeerUrl } from "../catalog/etcd";
+import { PATHS, SERVICES } from "../catalog/services";
 import { CommandSpec, commandName, commandSpec, LIMITS } from "./commandSpec";
 import type { Node, StepContext } from "./stepContext";
 
@@ -7,9 +8,11 @@ import type { Node, StepContext } from "./stepContext";
  * remove the dead member, add this one, start it with state `existing` and an empty data dir.
  * Runs on the node itself, and only when that node is replaced (its own instance id is the
  * trigger); at the cluster's first start it finds a healthy member and does nothing.
+ * Every URL is https and etcdctl is the node's wrapper, which presents etcdctl's client
+ * certificate (etcd refuses a client without one).
  */
 export function etcdMemberSwapSpec(ctx: StepContext, node: Node, others: readonly Node[], after: readonly string[]): CommandSpec {
-    const client = (n: Node) => `http://${n.privateIp}:${PORTS.etcdClient}`;
+    const client = (n: Node) => etcdClientUrl(n.privateIp);
     return commandSpec({
         name: commandName(ctx.prefix, "etcd-member-swap", node.name),
         node: node.name,
@@ -18,7 +21,7 @@ export function etcdMemberSwapSpec(ctx: StepContext, node: Node, others: readonl
         scriptFile: "etcd-member-swap.sh",
         args: [
             "--name", node.name,
-            "--peer-url", `http://${node.privateIp}:${PORTS.etcdPeer}`,
+            "--peer-url", etcdPeerUrl(node.privateIp),
             "--client-url", client(node),
             "--env-file", PATHS.etcdEnv,
             "--data-dir", "/var/lib/etcd",

@@ -1,5 +1,6 @@
 import { createHash } from "crypto";
 import type { Role } from "../catalog/roles";
+import { ETCD_LOCAL_ENDPOINT, ETCD_TLS } from "../catalog/etcd";
 import { DISK_LIMITS, PATHS } from "../catalog/services";
 import type { ClusterPlan } from "../plan/clusterPlan";
 import { roleContext, staticFile, template, unitWord } from "./render";
@@ -90,12 +91,25 @@ function dockerDaemonJson(): string {
     return `${JSON.stringify(config, null, 2)}\n`;
 }
 
-/** etcdctl from the very image etcd runs, so client and server versions match. */
-function etcdctlWrapper(image: string): string {
+/**
+ * etcdctl from the very image etcd runs, so client and server versions match, with etcdctl's
+ * client certificate (etcd demands one: --client-cert-auth). The certificate files are handed
+ * over as ETCDCTL_CACERT/CERT/KEY, so a caller must not pass --cacert/--cert/--key too (etcdctl
+ * refuses a flag its environment also sets). Without --endpoints it asks its own member over
+ * loopback (https://127.0.0.1:2379).
+ */
+export function etcdctlWrapper(image: string): string {
+    const tls = ETCD_TLS;
+    const mount = (file: string) => `-v ${unitWord(file)}:${unitWord(file)}:ro`;
     return [
         "#!/bin/sh",
-        "# etcdctl of the etcd image this node runs (installed by the quorum bundle).",
-        `exec /usr/bin/docker run --rm -i --network host -e ETCDCTL_API=3 --entrypoint /usr/local/bin/etcdctl ${unitWord(image)} "$@"`,
+        "# etcdctl of the etcd image this node runs, with the cluster's etcd client certificate",
+        "# (installed by the quorum bundle). Give --endpoints, or it asks this node's own member.",
+        `endpoints=${ETCD_LOCAL_ENDPOINT}`,
+        'for arg in "$@"; do case $arg in --endpoints | --endpoints=*) endpoints= ;; esac; done',
+        `exec /usr/bin/docker run --rm -i --network host -e ETCDCTL_API=3 ${mount(tls.ca)} ${mount(tls.clientCert)} ${mount(tls.clientKey)} \\`,
+        `  -e ETCDCTL_CACERT=${unitWord(tls.ca)} -e ETCDCTL_CERT=${unitWord(tls.clientCert)} -e ETCDCTL_KEY=${unitWord(tls.clientKey)} \\`,
+        `  \${endpoints:+-e ETCDCTL_ENDPOINTS=$endpoints} --entrypoint /usr/local/bin/etcdctl ${unitWord(image)} "$@"`,
         "",
     ].join("\n");
 }

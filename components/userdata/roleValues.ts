@@ -1,5 +1,6 @@
 import type { Role } from "../catalog/roles";
 import { MESOS_DNS_DOMAIN, VPC_RESOLVER } from "../catalog/dns";
+import { ETCD_TLS } from "../catalog/etcd";
 import { PORTS } from "../catalog/services";
 import type { ClusterPlan, PlannedNode } from "../plan/clusterPlan";
 import { exhibitorEnvFile } from "../plan/ensemble";
@@ -38,6 +39,9 @@ export function roleValues(control: ControlPlane, role: Role) {
             return { mastersFile: control.masters.map((n) => `${n.name} ${n.privateIp}\n`).join("") };
         case "worker":
             return { marathonUrls: control.masters.map((n) => `http://${n.privateIp}:${PORTS.marathon}`) };
+        case "quorum":
+            // etcd's certificate files (SECRETS_DIR, written at boot): the unit mounts and names them.
+            return { etcdTls: ETCD_TLS };
         default:
             return {};
     }

@@ -3,6 +3,8 @@
 # quorum node rebuilt with an empty data dir must not rejoin under its old identity. Runs on the
 # node itself: if it already serves as a healthy member, nothing to do; otherwise remove the dead
 # member, add this one, and start it with --initial-cluster-state existing and an empty data dir.
+# With TLS (the cluster's URLs are https), --etcdctl must present a client certificate etcd
+# trusts: the quorum node's wrapper does (ETCDCTL_CACERT/CERT/KEY); this script passes none.
 set -euo pipefail
 STEP="etcd-member-swap"
 # Run from its file (tests, by hand), a script brings its prelude; in a create text it is already there.
@@ -14,15 +16,16 @@ usage() {
 usage: etcd-member-swap.sh --name NAME --peer-url URL --client-url URL [options] PEER_CLIENT_URL...
 
 Makes this node a healthy member of the etcd cluster whose other members answer at
-PEER_CLIENT_URL (e.g. http://10.136.64.22:2379). Refuses, changing nothing, unless those other
+PEER_CLIENT_URL (e.g. https://10.136.64.22:2379). Refuses, changing nothing, unless those other
 members are healthy enough to form a quorum of the whole cluster: membership changes need it.
+Every URL must have the same scheme (https with TLS; the peer URL is what `member add` records).
   --name NAME         this member's name (quorum-1)
-  --peer-url URL      this member's peer URL (http://10.136.64.21:2380)
-  --client-url URL    this member's client URL (http://10.136.64.21:2379)
+  --peer-url URL      this member's peer URL (https://10.136.64.21:2380)
+  --client-url URL    this member's client URL (https://10.136.64.21:2379)
   --env-file PATH     the env file the etcd unit reads (default /etc/mesos-cluster/etcd.env)
   --data-dir DIR      etcd's data dir on this node (default /var/lib/etcd)
   --unit UNIT         the etcd unit (default etcd.service)
-  --etcdctl CMD       the etcdctl to run (default etcdctl)
+  --etcdctl CMD       the etcdctl to run, with its client certificate if etcd wants one (default etcdctl)
   --grace SECONDS     how long this member may take to become healthy on its own (default 90)
   --timeout SECONDS   longest wait for the cluster, and for the new member (default 300)
 USAGE
@@ -55,6 +58,20 @@ first_healthy() {
 # name, peer urls, client urls, is-learner). A member added but not started has no name yet.
 members() { ctl --endpoints="$1" member list | awk -F', ' '{print $1 "|" $3 "|" $4}'; }
 
+# The first of the given endpoints that is not healthy, and etcdctl's answer, in one bounded
+# line (a TLS error when etcdctl names one; Debian's 3.4 only says "context deadline exceeded").
+first_unhealthy() {
+    local url out why
+    for url in "$@"; do
+        if ! out=$(ctl --endpoints="$url" endpoint health 2>&1 >/dev/null); then
+            why=$(grep -o -m 1 -E '(x509|tls|remote error|certificate)[^"]*' <<<"$out" || grep -m 1 'is unhealthy' <<<"$out" || grep -v '^[[:space:]]*$' <<<"$out" | tail -n 1 || true)
+            [[ $why == "$url"* ]] || why="$url: $why"
+            printf '%s' "${why:0:300}"
+            return 0
+        fi
+    done
+}
+
 key_count() { ctl --endpoints="$1" "${@:2}" get "" --prefix --keys-only | grep -c . || true; }
 
 main() {
@@ -79,6 +96,11 @@ main() {
     done
     [[ -n $name && -n $peer_url && -n $client_url ]] || usage_error "--name, --peer-url and --client-url are required"
     ((${#peers[@]} > 0)) || usage_error "no other member given (PEER_CLIENT_URL...)"
+    # One scheme for all: an http peer URL added to a TLS cluster would never be reached.
+    local url scheme=${peer_url%%://*}
+    for url in "$client_url" "${peers[@]}"; do
+        [[ ${url%%://*} == "$scheme" ]] || usage_error "$url: every URL must be $scheme:// as --peer-url is"
+    done
     local size=$((${#peers[@]} + 1))
     local quorum=$((size / 2 + 1))
     local deadline=$((SECONDS + total))
@@ -93,7 +115,7 @@ main() {
             log "$name is a healthy member and the cluster has a quorum: nothing to do"
             return 0
         fi
-        ((SECONDS < deadline)) || die "only $healthy of the ${#peers[@]} other members are healthy; a change of membership needs $quorum of $size: bring them back first (nothing was changed)"
+        ((SECONDS < deadline)) || die "only $healthy of the ${#peers[@]} other members are healthy; a change of membership needs $quorum of $size: bring them back first (nothing was changed); $(first_unhealthy "${peers[@]}"); if they are running, see whether they refuse this etcdctl's certificate ('rejected connection' in their etcd log)"
         sleep 2
     done
     log "$healthy of ${#peers[@]} other members healthy (quorum $quorum of $size)"

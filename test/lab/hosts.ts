@@ -1,5 +1,6 @@
 import * as fs from "fs";
 import * as path from "path";
+import { ETCD_LOCAL_ENDPOINT, ETCD_TLS } from "../../components/catalog/etcd";
 import { PATHS, PORTS } from "../../components/catalog/services";
 import { inCidr, LabNode, LabPlan, LabSegment } from "./plan";
 import { LabError, must, run, RunOptions, RunResult } from "./proc";
@@ -40,9 +41,20 @@ export function replacementMac(ip: string): string {
 
 /**
  * /usr/local/bin/etcdctl on a lab quorum host. The quorum bundle's is `docker run` of the etcd
- * image's etcdctl; the lab's is Debian's (etcd-client 3.4), API v3 as the wrapper sets it.
+ * image's etcdctl; the lab's is Debian's (etcd-client 3.4), API v3 and etcdctl's client
+ * certificate (ETCDCTL_CACERT/CERT/KEY, at the secrets contract's paths) as the wrapper sets
+ * them, its own member over loopback unless --endpoints is given.
  */
-export const LAB_ETCDCTL = "#!/bin/sh\n# The lab's stand-in for the quorum bundle's etcdctl wrapper: Debian's etcdctl.\nexport ETCDCTL_API=3\nexec /usr/bin/etcdctl \"$@\"\n";
+export const LAB_ETCDCTL = [
+    "#!/bin/sh",
+    "# The lab's stand-in for the quorum bundle's etcdctl wrapper: Debian's etcdctl, the same certificate.",
+    `export ETCDCTL_API=3 ETCDCTL_CACERT=${ETCD_TLS.ca} ETCDCTL_CERT=${ETCD_TLS.clientCert} ETCDCTL_KEY=${ETCD_TLS.clientKey}`,
+    `endpoints=${ETCD_LOCAL_ENDPOINT}`,
+    'for arg in "$@"; do case $arg in --endpoints | --endpoints=*) endpoints= ;; esac; done',
+    'if [ -n "$endpoints" ]; then export ETCDCTL_ENDPOINTS="$endpoints"; fi',
+    'exec /usr/bin/etcdctl "$@"',
+    "",
+].join("\n");
 
 function netEnv(labDir: string): NodeJS.ProcessEnv {
     return { ...process.env, LAB_DIR: labDir, LAB_PREFIX: PREFIX };

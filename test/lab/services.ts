@@ -1,4 +1,6 @@
+import * as fs from "fs";
 import * as path from "path";
+import { ETCD_TLS, etcdClientUrl, etcdPeerUrl } from "../../components/catalog/etcd";
 import { PATHS, PORTS, SERVICES } from "../../components/catalog/services";
 import type { Hosts, UnitSpec } from "./hosts";
 import type { LabNode } from "./plan";
@@ -249,7 +251,40 @@ export class Services {
     // -- etcd on the quorum hosts, asked with the node's /usr/local/bin/etcdctl ------------
 
     etcdUrl(node: LabNode): string {
-        return `http://${node.privateIp}:${PORTS.etcdClient}`;
+        return etcdClientUrl(node.privateIp);
+    }
+
+    /**
+     * Clients etcd must refuse, asked from `from` against `target` (Debian's etcdctl and curl, not
+     * the node's wrapper): no client certificate (only the CA, so TLS itself is fine), plain
+     * http on the client port, no certificate on the peer port. ok when all three are refused,
+     * the same requests with the certificates are answered (so the certificate made the
+     * difference), and the target's etcd logged the refusals as TLS rejections.
+     */
+    etcdRefusesStrangers(from: LabNode, target: LabNode): Probe {
+        const log = path.join(this.hosts.dir(target.name), "node", "log", `${ETCD.replace(/\.service$/, "")}.log`);
+        const rejections = () => (fs.existsSync(log) ? fs.readFileSync(log, "utf8").match(/rejected connection from .*(client didn't provide a certificate|bad certificate)/g)?.length ?? 0 : 0);
+        const before = rejections();
+        const etcdctl = (...extra: string[]) => this.hosts.inNode(from.name, ["env", "ETCDCTL_API=3", "/usr/bin/etcdctl", `--cacert=${ETCD_TLS.ca}`, ...extra, "--dial-timeout=2s", "--command-timeout=3s",
+            `--endpoints=${this.etcdUrl(target)}`, "get", "/lab/", "--prefix", "--keys-only"], { timeout: 20_000 });
+        const curl = (url: string, ...extra: string[]) => this.hosts.inNode(from.name, ["curl", "-s", "--http1.1", "--max-time", "3", ...extra, "-o", "/dev/null", "-w", "%{http_code}", url], { timeout: 10_000 }).stdout.trim();
+        const bare = etcdctl();
+        const withCert = etcdctl(`--cert=${ETCD_TLS.clientCert}`, `--key=${ETCD_TLS.clientKey}`);
+        const plain = curl(`http://${target.privateIp}:${PORTS.etcdClient}/version`);
+        const peerUrl = `${etcdPeerUrl(target.privateIp)}/version`;
+        const peer = curl(peerUrl, "--cacert", ETCD_TLS.ca);
+        // From a quorum node, with its own node certificate (a member's peer identity).
+        const peerWithCert = curl(peerUrl, "--cacert", ETCD_TLS.ca, "--cert", ETCD_TLS.cert, "--key", ETCD_TLS.key);
+        const logged = rejections() - before;
+        const refused = { bare: bare.code !== 0, plain: plain !== "200", peer: peer !== "200" };
+        const answered = { client: withCert.code === 0, peer: peerWithCert === "200" };
+        return {
+            ok: refused.bare && refused.plain && refused.peer && answered.client && answered.peer && logged >= 2,
+            detail: `etcdctl without a certificate -> ${refused.bare ? `refused (exit ${bare.code})` : "ANSWERED"}, with etcdctl's -> ${answered.client ? "answered" : `REFUSED: ${withCert.stderr.trim().slice(-150)}`}; ` +
+                `http:// on ${PORTS.etcdClient} -> ${refused.plain ? "refused" : "ANSWERED"} (${plain || "no answer"}); ` +
+                `peer ${PORTS.etcdPeer} without a certificate -> ${refused.peer ? "refused" : "ANSWERED"} (${peer || "no answer"}), with the node's -> ${peerWithCert}; ` +
+                `${target.name}'s etcd logged ${logged} TLS rejections (no certificate)`,
+        };
     }
 
     etcdctl(from: LabNode, endpoints: readonly LabNode[], ...args: string[]): RunResult {

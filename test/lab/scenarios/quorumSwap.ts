@@ -35,9 +35,11 @@ export const quorumSwap: Scenario = {
         const [q1, q2, q3] = quorum;
         const members = (from: LabNode) => services.etcdMembers(from).map((m) => `${m.id}:${m.name}`).sort().join(" ");
 
-        section("etcd on the quorum hosts: Debian's etcd with the bundle's unit flags and env file");
+        section("etcd on the quorum hosts: Debian's etcd with the bundle's unit flags (TLS, client certificates demanded) and env file");
         const up = await outcome(waitFor("every etcd member is healthy", () => services.etcdHealth(quorum), { timeout: 90_000, interval: 1000 }));
-        report.require("etcd: the three members, started from the bundle's etcd.env (state new), are healthy", up.ok, up.detail);
+        report.require("etcd: the three members, started from the bundle's etcd.env (state new), are healthy over TLS (etcdctl with its client certificate)", up.ok, up.detail);
+        const strangers = services.etcdRefusesStrangers(q2, q3);
+        report.check(`etcd refuses a client without a certificate (${q2.name} -> ${q3.name}): etcdctl with the CA only, plain http, the peer port`, strangers.ok, strangers.detail);
         const put = KEYS.map(([k, v]) => services.etcdctl(q2, [q2], "put", k, v)).filter((r) => r.code !== 0);
         report.require(`${KEYS.length} keys written through etcd`, put.length === 0, put.map((r) => r.stderr.trim()).join("; ") || KEYS.map(([k]) => k).join(" "));
         const before = services.etcdMembers(q2);
@@ -94,6 +96,8 @@ export const quorumSwap: Scenario = {
         const missing = read.filter(([, v, got]) => got !== v);
         report.check(`every key is readable from the new ${q1.name}`, missing.length === 0,
             missing.map(([k, v, got]) => `${k}: want ${v}, got ${got || "nothing"}`).join("; ") || `${read.length} keys`);
+        const strangersAfter = services.etcdRefusesStrangers(q3, q1);
+        report.check(`the new ${q1.name} refuses a client without a certificate too`, strangersAfter.ok, strangersAfter.detail);
         const envNow = fs.readFileSync(envFile, "utf8").trim().replace(/\n/g, " | ");
         say(`${q1.name}'s etcd.env now: ${envNow}`);
         const swapResult = results.find((r) => r.cmd === swap);

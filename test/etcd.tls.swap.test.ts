@@ -1,0 +1,237 @@
+import { ChildProcess, spawn } from "child_process";
+import * as fs from "fs";
+import * as http from "http";
+import * as path from "path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ETCD_TLS } from "../components/catalog/etcd";
+import { PATHS, PORTS } from "../components/catalog/services";
+import { validateConfig } from "../components/config/validate";
+import { planCluster } from "../components/plan/clusterPlan";
+import { etcdCertPlan } from "../components/secrets/etcdCerts";
+import { renderRoleBundle } from "../components/userdata/roleBundle";
+import { devRawConfig } from "./helpers/devConfig";
+import { run } from "./helpers/postSteps";
+import { scratch, script, shims } from "./helpers/standIns";
+import { requireTool } from "./helpers/validators";
+import { issueEtcdPki } from "./lab/etcdPki";
+
+// Issue 12, etcd: three real etcd members (Debian's etcd-server) started with the quorum
+// unit's own flags (TLS, client-certificate authentication on both ports), each on an address
+// of its own on loopback, certificates issued from the program's table. A client without a
+// certificate is refused; the member swap, asking through an etcdctl that presents etcdctl's
+// client certificate (as the node's wrapper does), still replaces a rebuilt member, with https
+// peer URLs, and still refuses, changing nothing, without a quorum or with a foreign certificate.
+
+const validated = validateConfig(devRawConfig());
+if (!validated.ok) throw new Error(validated.errors.join("\n"));
+const quorumBundle = renderRoleBundle(planCluster(validated.config), "quorum");
+const unitText = quorumBundle.files.find((f) => f.path === "/etc/systemd/system/etcd.service")!.content;
+
+/** A random 127.x.y.0/24 for this run: the fixed ports of the unit, no clash with another run. */
+const net = `127.${20 + Math.floor(Math.random() * 200)}.${Math.floor(Math.random() * 250)}`;
+const dir = scratch("etcd-tls-");
+const members = [1, 2, 3].map((n) => ({
+    name: `quorum-${n}`,
+    ip: `${net}.${n}`,
+    data: path.join(dir, `data-${n}`),
+    env: path.join(dir, `env-${n}`),
+    tls: path.join(dir, `tls-${n}`),
+}));
+type Member = (typeof members)[number];
+const clientUrl = (m: Member) => `https://${m.ip}:${PORTS.etcdClient}`;
+const peerUrl = (m: Member) => `https://${m.ip}:${PORTS.etcdPeer}`;
+const pkiDir = path.join(dir, "pki");
+/** The env files and their backups, by name: what a refused swap must leave as it was. */
+const envFiles = () => Object.fromEntries(fs.readdirSync(dir).filter((f) => f.startsWith("env-")).sort().map((f) => [f, fs.readFileSync(path.join(dir, f), "utf8")]));
+
+/**
+ * The unit's etcd flags for member m: ${NODE_NAME}/${NODE_IP} filled in, the data dir and the
+ * certificate files at m's own paths, and no loopback listener (three members share this
+ * machine's 127.0.0.1; on a node the wrapper's default endpoint uses it).
+ */
+function unitFlags(m: Member): string[] {
+    const exec = unitText.replace(/\\\n/g, " ").split("\n").find((l) => l.startsWith("ExecStart="))!;
+    const words = exec.trim().split(/\s+/);
+    const files: Record<string, string> = { [ETCD_TLS.ca]: `${m.tls}/ca.crt`, [ETCD_TLS.cert]: `${m.tls}/node.crt`, [ETCD_TLS.key]: `${m.tls}/node.key` };
+    return words.slice(words.indexOf("/usr/local/bin/etcd") + 1).map((w) =>
+        (files[w] ?? w)
+            .replace("${NODE_NAME}", m.name)
+            .replace(/\$\{NODE_IP\}/g, m.ip)
+            .replace(`,https://127.0.0.1:${PORTS.etcdClient}`, "")
+            .replace(/^\/var\/lib\/etcd$/, m.data));
+}
+
+const processes = new Map<string, ChildProcess>();
+/** Starts member m as the unit does: its env file holds the initial cluster and its state. */
+function start(m: Member): void {
+    const env = Object.fromEntries(fs.readFileSync(m.env, "utf8").trim().split("\n").map((l) => [l.slice(0, l.indexOf("=")), l.slice(l.indexOf("=") + 1)]));
+    const log = fs.openSync(path.join(dir, `${m.name}.log`), "a");
+    processes.set(m.name, spawn("etcd", unitFlags(m), { env: { ...process.env, ...env }, stdio: ["ignore", log, log] }));
+}
+async function stop(m: Member): Promise<void> {
+    const child = processes.get(m.name);
+    if (child && child.exitCode === null && child.signalCode === null) {
+        const exited = new Promise((resolve) => child.once("exit", resolve));
+        child.kill("SIGTERM");
+        await exited;
+    }
+}
+
+/**
+ * etcdctl as the quorum bundle's wrapper runs it: the client certificate through ETCDCTL_CACERT,
+ * ETCDCTL_CERT and ETCDCTL_KEY (here Debian's etcdctl with the test's files).
+ */
+function wrapper(cert = `${pkiDir}/client.crt`, key = `${pkiDir}/client.key`): string {
+    return `export ETCDCTL_API=3 ETCDCTL_CACERT=${pkiDir}/ca.crt ETCDCTL_CERT=${cert} ETCDCTL_KEY=${key}\nexec /usr/bin/etcdctl "$@"`;
+}
+const withCert = shims({ etcdctl: wrapper() });
+const ctl = (m: Member, ...args: string[]) => run("etcdctl", [`--endpoints=${clientUrl(m)}`, "--dial-timeout=2s", "--command-timeout=5s", ...args], { env: withCert });
+
+let control: http.Server;
+let controlPort = 0;
+/** etcd-member-swap for quorum-1, as the plan writes it, with systemctl driving this test's quorum-1. */
+const swap = (env: NodeJS.ProcessEnv, ...extra: string[]) =>
+    run("bash", [
+        script("etcd-member-swap.sh"),
+        "--name", members[0].name, "--peer-url", peerUrl(members[0]), "--client-url", clientUrl(members[0]),
+        "--env-file", members[0].env, "--data-dir", members[0].data, "--etcdctl", "etcdctl", "--grace", "2", ...extra,
+        clientUrl(members[1]), clientUrl(members[2]),
+    ], { env: { ...env, PATH: `${shims({ systemctl: `curl -sf "http://127.0.0.1:${controlPort}/$1" >/dev/null` }).PATH!.split(":")[0]}:${env.PATH}` }, timeoutMs: 90_000 });
+
+beforeAll(async () => {
+    requireTool("etcd");
+    requireTool("etcdctl");
+    requireTool("openssl");
+    const certs = etcdCertPlan("cell-1", "cell-1.dc-1.demo.lan", members.map((m) => ({ name: m.name, privateIp: m.ip })));
+    const pki = issueEtcdPki(pkiDir, certs);
+    for (const m of members) {
+        fs.mkdirSync(m.tls);
+        fs.writeFileSync(`${m.tls}/ca.crt`, pki.ca.cert);
+        fs.writeFileSync(`${m.tls}/node.crt`, pki.nodes[m.name].cert);
+        fs.writeFileSync(`${m.tls}/node.key`, pki.nodes[m.name].key, { mode: 0o600 });
+    }
+    // A CA and a client certificate of another cluster: right shape, wrong issuer.
+    issueEtcdPki(path.join(dir, "foreign"), etcdCertPlan("other", "other.lan", [{ name: "quorum-1", privateIp: members[0].ip }]));
+
+    control = http.createServer((req, res) => {
+        void (async () => {
+            if (req.url === "/stop") await stop(members[0]);
+            if (req.url === "/start") start(members[0]);
+            res.end("ok");
+        })();
+    });
+    await new Promise<void>((resolve) => control.listen(0, "127.0.0.1", resolve));
+    controlPort = (control.address() as { port: number }).port;
+
+    // The bundle's etcd.env, with this test's addresses for the plan's.
+    const cluster = members.map((m) => `${m.name}=${peerUrl(m)}`).join(",");
+    const bundleEnv = quorumBundle.files.find((f) => f.path === PATHS.etcdEnv)!.content;
+    expect(bundleEnv).toMatch(/^ETCD_INITIAL_CLUSTER=quorum-1=https:\/\/10\.136\.64\.21:2380,quorum-2=https:\/\/10\.136\.128\.21:2380,quorum-3=https:\/\/10\.136\.192\.21:2380\nETCD_INITIAL_CLUSTER_STATE=new\n$/);
+    for (const m of members) {
+        fs.writeFileSync(m.env, bundleEnv.replace(/^ETCD_INITIAL_CLUSTER=.*$/m, `ETCD_INITIAL_CLUSTER=${cluster}`));
+        start(m);
+    }
+    for (let i = 0; i < 150 && (await ctl(members[1], "endpoint", "health")).code !== 0; i++) await new Promise((r) => setTimeout(r, 200));
+    const put = await ctl(members[1], "put", "before-swap", "kept");
+    expect(put.code, `${put.stderr}\n${fs.readFileSync(path.join(dir, "quorum-2.log"), "utf8").slice(-2000)}`).toBe(0);
+}, 90_000);
+
+afterAll(async () => {
+    control?.close();
+    await Promise.all(members.map(stop));
+});
+
+describe("etcd with the unit's TLS flags", () => {
+    it("runs the flags of the quorum unit: https everywhere, client certificates demanded on both ports", () => {
+        const flags = unitFlags(members[0]).join(" ");
+        expect(flags).toContain(`--listen-peer-urls https://${members[0].ip}:2380 --initial-advertise-peer-urls https://${members[0].ip}:2380`);
+        expect(flags).toContain(`--client-cert-auth --trusted-ca-file ${members[0].tls}/ca.crt --cert-file ${members[0].tls}/node.crt --key-file ${members[0].tls}/node.key`);
+        expect(flags).toContain(`--peer-client-cert-auth --peer-trusted-ca-file ${members[0].tls}/ca.crt --peer-cert-file ${members[0].tls}/node.crt --peer-key-file ${members[0].tls}/node.key`);
+        expect(flags).not.toContain("http://");
+    });
+
+    it("answers a client with etcdctl's certificate; the three members are started", async () => {
+        const list = await ctl(members[0], "member", "list");
+        expect(list.code, list.stderr).toBe(0);
+        expect(list.stdout.split("\n").filter((l) => l.includes(", started, ") && l.includes("https://"))).toHaveLength(3);
+    });
+
+    it("refuses a client without a certificate, with a foreign one, and over plain http", async () => {
+        const bare = await run("etcdctl", [`--endpoints=${clientUrl(members[1])}`, `--cacert=${pkiDir}/ca.crt`, "--dial-timeout=2s", "--command-timeout=3s", "get", "before-swap"], { env: { ...process.env, ETCDCTL_API: "3" } });
+        expect(bare.code).not.toBe(0);
+        expect(bare.stdout).not.toContain("kept");
+        expect(bare.stderr).toMatch(/bad certificate|certificate required|context deadline exceeded/);
+        // The member says why: a TLS rejection, not a network problem.
+        expect(fs.readFileSync(path.join(dir, `${members[1].name}.log`), "utf8")).toContain(`(error "tls: client didn't provide a certificate"`);
+        const foreign = await run("etcdctl", [`--endpoints=${clientUrl(members[1])}`, `--cacert=${pkiDir}/ca.crt`, `--cert=${dir}/foreign/client.crt`, `--key=${dir}/foreign/client.key`,
+            "--dial-timeout=2s", "--command-timeout=3s", "get", "before-swap"], { env: { ...process.env, ETCDCTL_API: "3" } });
+        expect(foreign.code).not.toBe(0);
+        expect(foreign.stdout).not.toContain("kept");
+        expect(fs.readFileSync(path.join(dir, `${members[1].name}.log`), "utf8")).toMatch(/failed to verify client certificate: x509: certificate signed by unknown authority|bad certificate/);
+        const plain = await run("curl", ["-s", "--max-time", "3", "-o", "/dev/null", "-w", "%{http_code}", `http://${members[1].ip}:${PORTS.etcdClient}/version`]);
+        expect(plain.stdout).not.toBe("200");
+    }, 30_000);
+
+    it("refuses a peer without a certificate on 2380, and lets a member's own through", async () => {
+        const peer = (...args: string[]) => run("curl", ["-s", "--http1.1", "--max-time", "3", "--cacert", `${pkiDir}/ca.crt`, ...args, "-o", "/dev/null", "-w", "%{http_code}", `${peerUrl(members[1])}/version`]);
+        expect((await peer()).stdout).not.toBe("200");
+        expect((await peer("--cert", `${dir}/foreign/client.crt`, "--key", `${dir}/foreign/client.key`)).stdout).not.toBe("200");
+        // From the member's own address (etcd matches a client certificate's SANs against it).
+        expect((await peer("--interface", members[0].ip, "--cert", `${members[0].tls}/node.crt`, "--key", `${members[0].tls}/node.key`)).stdout).toBe("200");
+    }, 30_000);
+});
+
+describe("etcd-member-swap.sh over TLS", () => {
+    it("does nothing on a healthy member (the cluster's first start)", async () => {
+        const result = await swap(withCert);
+        expect(result.code, result.stderr).toBe(0);
+        expect(result.stdout).toContain("quorum-1 is a healthy member");
+    }, 60_000);
+
+    it("refuses, changing nothing, when its etcdctl presents a certificate of another CA, quoting etcdctl and pointing at the certificate", async () => {
+        const before = envFiles();
+        const result = await swap(shims({ etcdctl: wrapper(`${dir}/foreign/client.crt`, `${dir}/foreign/client.key`) }), "--timeout", "2");
+        expect(result.code).not.toBe(0);
+        expect(result.stderr).toMatch(/only 0 of the 2 other members are healthy; a change of membership needs 2 of 3: bring them back first \(nothing was changed\); https:\/\/[0-9.]+:2379 is unhealthy: .*; if they are running, see whether they refuse this etcdctl's certificate/);
+        // What the member logged: the certificate, not a member down.
+        expect(fs.readFileSync(path.join(dir, `${members[1].name}.log`), "utf8")).toMatch(/rejected connection from .*certificate signed by unknown authority/);
+        expect(envFiles()).toEqual(before);
+        expect(Object.keys(before)).toEqual(["env-1", "env-2", "env-3"]);
+    }, 60_000);
+
+    it("refuses URLs of two schemes (an http peer URL in a TLS cluster)", async () => {
+        const result = await run("bash", [script("etcd-member-swap.sh"), "--name", "quorum-1", "--peer-url", `http://${members[0].ip}:2380`, "--client-url", clientUrl(members[0]), clientUrl(members[1])]);
+        expect(result.code).toBe(1);
+        expect(result.stderr).toContain(`${clientUrl(members[0])}: every URL must be http:// as --peer-url is`);
+    });
+
+    it("swaps a rebuilt member with https peer URLs: old id removed, new member started as existing, every key readable from it", async () => {
+        const oldId = (await ctl(members[1], "member", "list")).stdout.split("\n").find((l) => l.includes(", quorum-1, "))!.split(",")[0];
+        await stop(members[0]);
+        fs.rmSync(members[0].data, { recursive: true, force: true });
+        start(members[0]);
+        const result = await swap(withCert);
+        expect(result.code, result.stderr).toBe(0);
+        expect(result.stdout).toContain(`replacing member ${oldId}`);
+        const list = (await ctl(members[1], "member", "list")).stdout;
+        expect(list).not.toContain(oldId);
+        expect(list.split("\n").filter((l) => l.includes(", started, "))).toHaveLength(3);
+        expect(list).toContain(`, quorum-1, ${peerUrl(members[0])}, ${clientUrl(members[0])}`);
+        const env = fs.readFileSync(members[0].env, "utf8");
+        expect(env).toMatch(/^ETCD_INITIAL_CLUSTER=.*\nETCD_INITIAL_CLUSTER_STATE=existing\n$/);
+        expect(env).toContain(`quorum-1=${peerUrl(members[0])}`);
+        expect(env).not.toContain("http://");
+        const read = await ctl(members[0], "get", "before-swap", "--consistency=s", "--print-value-only");
+        expect(read.stdout.trim()).toBe("kept");
+    }, 90_000);
+
+    it("still refuses, changing nothing, when the other members have no quorum", async () => {
+        await stop(members[2]);
+        await stop(members[0]);
+        const before = envFiles();
+        const result = await swap(withCert, "--timeout", "3");
+        expect(result.code).not.toBe(0);
+        expect(result.stderr).toMatch(/only [01] of the 2 other members are healthy; a change of membership needs 2 of 3: bring them back first \(nothing was changed\)/);
+        expect(envFiles()).toEqual(before);
+    }, 60_000);
+});
