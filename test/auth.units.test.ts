@@ -91,13 +91,16 @@ describe("the units' command lines, literal", () => {
 describe("no secret on a command line, in user data or in a bundle", () => {
     const roles: Role[] = ["border", "quorum", "master", "worker"];
 
-    it.each(roles)("%s: every secret path on an Exec line is a file the service reads (file://, --mount, --env-file, *_file)", (role) => {
+    it.each(roles)("%s: every secret path on an Exec line is a file the service reads (file://, a read-only bind, --env-file, *_file)", (role) => {
         const allowed = [
             /^--mount type=bind,src=(\S+),dst=\1,readonly$/,
             /^--[a-z_]+=file:\/\/\S+$/,
             /^--env-file \S+$/,
             /^--mesos_authentication_secret_file \S+$/,
             /^--marathon-auth-credential-file \S+$/,
+            // etcd's TLS files (wip-etcdtls): a read-only bind and the flags that name them.
+            /^(\S+):\1:ro$/,
+            /^--[a-z-]+-file \S+$/,
         ];
         for (const file of unitFiles(NODE_OF_ROLE[role])) {
             for (const line of execLines(file.content)) {
