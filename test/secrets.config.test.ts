@@ -101,7 +101,7 @@ describe("IAM: each role reads its own secrets and nothing else", () => {
                 Sid: "DecryptOwnRoleSecretsThroughSsm",
                 Effect: "Allow",
                 Action: ["kms:Decrypt"],
-                Resource: "*",
+                Resource: "arn:aws:kms:eu-west-1:123456789012:key/*",
                 Condition: {
                     StringEquals: { "kms:ViaService": "ssm.eu-west-1.amazonaws.com" },
                     StringLike: { "kms:EncryptionContext:PARAMETER_ARN": "arn:aws:ssm:eu-west-1:123456789012:parameter/cell-1/worker/*" },

@@ -27,7 +27,8 @@ export function parameterArn(scope: SecretsScope, name: string): string {
  * Reading the role's own secrets and nothing else: GetParameter(s) and GetParametersByPath on
  * /<clusterId>/<role> (the path itself, which GetParametersByPath is authorized on) and below it
  * (its parameters and its nodes' paths). kms:Decrypt only when SSM asks on the node's behalf
- * (kms:ViaService) for a parameter of that path (SSM's encryption context PARAMETER_ARN), so
+ * (kms:ViaService) for a parameter of that path (SSM's encryption context PARAMETER_ARN), with a
+ * key of the account and region, so
  * the key decrypts nothing else for it. No Describe, no Put, no other path.
  */
 export function secretStatements(role: Role, scope: SecretsScope): PolicyStatement[] {
@@ -43,7 +44,9 @@ export function secretStatements(role: Role, scope: SecretsScope): PolicyStateme
             Sid: "DecryptOwnRoleSecretsThroughSsm",
             Effect: "Allow",
             Action: ["kms:Decrypt"],
-            Resource: "*",
+            // The key is SSM's default (aws/ssm), whose id is the account's: any key of the account
+            // and region, narrowed by the conditions to SSM decrypting this role's parameters.
+            Resource: `arn:${awsPartition(scope.region)}:kms:${scope.region}:${scope.account}:key/*`,
             Condition: {
                 StringEquals: { "kms:ViaService": `ssm.${scope.region}.amazonaws.com` },
                 StringLike: { "kms:EncryptionContext:PARAMETER_ARN": parameterArn(scope, `${path}/*`) },

@@ -4,6 +4,7 @@ import { ETCD_LOCAL_ENDPOINT, ETCD_TLS } from "../catalog/etcd";
 import { DISK_LIMITS, PATHS } from "../catalog/services";
 import type { ClusterPlan } from "../plan/clusterPlan";
 import { roleContext, staticFile, template, unitWord } from "./render";
+import { roleSecretFiles, SECRET_FILES, SECRETS_DIR } from "../catalog/secrets";
 
 /**
  * A role's bundle: everything its nodes run that is the same on every node of the role (units,
@@ -131,6 +132,12 @@ function installScript(plan: ClusterPlan, role: Role, files: readonly BundleFile
     // Workers: the kernel command line for cgroup v1 takes effect at the one reboot cloud-init
     // makes at the end of first boot (power_state in the user data); the agent waits for it.
     if (role === "worker") lines.push("update-grub");
+    // The secrets the boot fetch wrote before sshd (user data, bootcmd): without them no unit
+    // could authenticate, so a failed fetch stops the bundle here, loudly.
+    const secrets = roleSecretFiles(role).filter((key) => key !== "sshHostKey").map((key) => SECRET_FILES[key].file);
+    if (secrets.length > 0) {
+        lines.push(`for f in ${secrets.join(" ")}; do [ -s ${SECRETS_DIR}/"$f" ] || { echo "mesos-cluster: ${SECRETS_DIR}/$f is missing: the boot fetch of secrets failed (cloud-init-output.log)" >&2; exit 1; }; done`);
+    }
     // Before any unit starts: the node's ECR registry (units expand ECR_REGISTRY) and Docker's
     // credential helper for it, both from the instance identity; no registry secret anywhere.
     lines.push(PATHS.registrySetup);

@@ -77,6 +77,13 @@ export const seed000: Scenario = {
         say(`before the post-steps, hosts still at the old MAC: ${stale.join(", ") || "none"}`);
 
         section("seed 000 steps 3-5: the plan's post-step commands, over SSH through the border");
+        // A new instance, a new host key (its replacementTrigger is the instance id): the commands
+        // of the replacing `up` pin the replaced plan's key, and the predecessor's is refused.
+        const newKey = lab.replaced.nodes.find((n) => n.name === m1.name)!.hostKey;
+        const oldKey = lab.plan.nodes.find((n) => n.name === m1.name)!.hostKey;
+        report.check(`the rebuilt ${m1.name} has a new host key, the one the plan made for its new instance id, and its commands pin it`,
+            newKey !== oldKey && hosts.pinnedKey(m1.name) === newKey,
+            `${oldKey.slice(0, 40)}... -> ${newKey.slice(0, 40)}...`);
         const results = await lab.postSteps.run(lab.plan.commands, { label: "replay" });
         const failed = results.filter((r) => r.code !== 0);
         const purgedOld = ofStep(results, "arp-purge").filter((r) => r.out.split("\n").some((l) => l.includes(`purging ${ip} `) && l.includes(SEED_MACS.before))).map((r) => r.cmd.node);
