@@ -17,6 +17,7 @@ import { ClusterSecurityGroups } from "./security/securityGroups";
 import type { DockerHubCredentials } from "./config/load";
 import { DockerHubCache } from "./registry/dockerHubCache";
 import { cacheRoles } from "./registry/pulls";
+import type { LeanInstance } from "./runtime/leanResources";
 
 export interface NodeRow {
     readonly name: string;
@@ -43,7 +44,7 @@ export interface MesosClusterArgs {
 /** The whole cluster: network, security groups, key pair and every node of every role. */
 export class MesosCluster extends pulumi.ComponentResource {
     readonly borderPublicIp: pulumi.Output<string>;
-    readonly instances: ReadonlyMap<string, aws.ec2.Instance>;
+    readonly instances: ReadonlyMap<string, LeanInstance>;
     readonly nodes: readonly NodeRow[];
     readonly postSteps: PostSteps;
 
@@ -107,7 +108,7 @@ export class MesosCluster extends pulumi.ComponentResource {
 
         const masterSet = masterSetGuard(name, { clusterId: plan.clusterId, ensemble: plan.exhibitorStaticEnsemble, tags }, parent);
 
-        const instances = new Map<string, aws.ec2.Instance>();
+        const instances = new Map<string, LeanInstance>();
         // A role with no nodes (workers: 0) has no bundle, no identity and no group.
         for (const role of ROLES.filter((r) => args.bundles.has(r))) {
             const group = new NodeGroup(`${name}-${role}`, {

@@ -3,6 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { PlannedNode } from "../plan/clusterPlan";
 import type { Role } from "../catalog/roles";
 import type { NodeUserData } from "../userdata/userData";
+import { LeanInstance } from "../runtime/leanResources";
 
 export interface NodeGroupArgs {
     readonly role: Role;
@@ -44,15 +45,16 @@ export function instanceOptions(node: PlannedNode, rebuild: ReadonlySet<string>)
 
 /** One EC2 instance per node of a role, each at its planned private IP, with its DNS name. */
 export class NodeGroup extends pulumi.ComponentResource {
-    readonly instances: ReadonlyMap<string, aws.ec2.Instance>;
+    /** aws.ec2.Instance as registered, holding `id` only (see runtime/leanResources.ts). */
+    readonly instances: ReadonlyMap<string, LeanInstance>;
 
     constructor(name: string, args: NodeGroupArgs, opts?: pulumi.ComponentResourceOptions) {
         super("mesos-cluster:nodes:NodeGroup", name, {}, opts);
-        const instances = new Map<string, aws.ec2.Instance>();
+        const instances = new Map<string, LeanInstance>();
         for (const node of args.nodes) {
             const userData = args.userData.get(node.name);
             if (!userData) throw new Error(`no user data rendered for ${node.name}`);
-            instances.set(node.name, new aws.ec2.Instance(`${name}-${node.index}`, {
+            instances.set(node.name, new LeanInstance(`${name}-${node.index}`, {
                 ami: args.ami,
                 instanceType: node.instanceType,
                 subnetId: args.subnetId(node),

@@ -1,9 +1,9 @@
-import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import type { ClusterPlan } from "../plan/clusterPlan";
 import type { PostStep } from "./commandSpec";
 import { planPostSteps } from "./sequence";
+import { LeanRemoteCommand } from "../runtime/leanResources";
 
 export interface PostStepsArgs {
     readonly plan: ClusterPlan;
@@ -24,7 +24,8 @@ export interface PostStepsArgs {
  * replacement they would run against the new host at the same IP.
  */
 export class PostSteps extends pulumi.ComponentResource {
-    readonly commands: ReadonlyMap<string, command.remote.Command>;
+    /** command.remote.Command as registered, holding `id` only (see runtime/leanResources.ts). */
+    readonly commands: ReadonlyMap<string, LeanRemoteCommand>;
     /** Each command's node and step, by command name, in run order. */
     readonly steps: readonly { readonly name: string; readonly node: string; readonly step: PostStep }[];
 
@@ -46,7 +47,7 @@ export class PostSteps extends pulumi.ComponentResource {
                 rebuilt: pulumi.all(rebuilt.map((node) => instanceOf(node).id)).apply((ids) => rebuilt.map((node, i) => `${node}=${ids[i]}`).join(",")),
             },
         }, { parent: this, ignoreChanges: rebuilt.length > 0 ? [] : ["keepers"] });
-        const commands = new Map<string, command.remote.Command>();
+        const commands = new Map<string, LeanRemoteCommand>();
         const specs = planPostSteps(args.plan, name);
         for (const spec of specs) {
             const after = spec.dependsOn.map((dependency) => {
@@ -54,7 +55,7 @@ export class PostSteps extends pulumi.ComponentResource {
                 if (!resource) throw new Error(`PostSteps: ${spec.name} depends on ${dependency}, which is not planned before it`);
                 return resource;
             });
-            commands.set(spec.name, new command.remote.Command(spec.name, {
+            commands.set(spec.name, new LeanRemoteCommand(spec.name, {
                 connection: { host: spec.host, user: args.sshUser, privateKey: args.sshPrivateKey, proxy },
                 create: spec.script,
                 triggers: [...spec.triggerNodes.map((node) => instanceOf(node).id), ...(spec.onAnyReplacement ? [marker.hex] : [])],
