@@ -5,7 +5,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { MockMonitor } from "@pulumi/pulumi/runtime/mocks";
 import { beforeAll, describe, expect, it } from "vitest";
-import { INSTANCE_TYPE, LeanInstance, LeanRemoteCommand, REMOTE_COMMAND_TYPE } from "../components/runtime/leanResources";
+import { DNS_RECORD_TYPE, INSTANCE_TYPE, LeanDnsRecord, LeanInstance, LeanRemoteCommand, REMOTE_COMMAND_TYPE } from "../components/runtime/leanResources";
 import { boundPromiseStacks, promiseStacks } from "../components/runtime/promiseStacks";
 import { evaluateProgram } from "../scripts/offline/mockEngine";
 import { PROJECT_ROOT } from "./helpers/devConfig";
@@ -59,6 +59,9 @@ describe("the lean resources register exactly what the SDK classes register", ()
                 const instanceOpts = (): pulumi.CustomResourceOptions => ({ parent, dependsOn: [subnet], deleteBeforeReplace: true, ignoreChanges: ["ami", "userDataBase64"] });
                 const sdkInstance = new aws.ec2.Instance("sdk-instance", instanceArgs(), instanceOpts());
                 const leanInstance = new LeanInstance("lean-instance", instanceArgs(), instanceOpts());
+                const recordArgs = (): aws.route53.RecordArgs => ({ zoneId: subnet.id, name: "node-1.cell-1.demo.lan", type: "A", ttl: 60, records: ["10.0.0.11"] });
+                new aws.route53.Record("sdk-record", recordArgs(), { parent });
+                new LeanDnsRecord("lean-record", recordArgs(), { parent });
                 const commandArgs = (): command.remote.CommandArgs => ({
                     connection: { host: "10.0.0.11", user: "ubuntu", privateKey: pulumi.secret("key"), proxy: { host: subnet.id, user: "ubuntu", privateKey: "key" } },
                     create: "echo ready",
@@ -77,6 +80,7 @@ describe("the lean resources register exactly what the SDK classes register", ()
     it("uses the classes' own type tokens", () => {
         expect((aws.ec2.Instance as unknown as { __pulumiType: string }).__pulumiType).toBe(INSTANCE_TYPE);
         expect((command.remote.Command as unknown as { __pulumiType: string }).__pulumiType).toBe(REMOTE_COMMAND_TYPE);
+        expect((aws.route53.Record as unknown as { __pulumiType: string }).__pulumiType).toBe(DNS_RECORD_TYPE);
     });
 
     it("an instance: same type, inputs, secrets, dependencies and options (provider version, deleteBeforeReplace, ignoreChanges)", () => {
@@ -85,6 +89,12 @@ describe("the lean resources register exactly what the SDK classes register", ()
         expect(sdk.version).toMatch(/^\d+\.\d+\.\d+/);
         expect(sdk.deletebeforereplace).toBe(true);
         expect(comparable("lean-instance")).toEqual(sdk);
+    });
+
+    it("a DNS record: same type, inputs, dependencies and options (provider version)", () => {
+        const sdk = comparable("sdk-record");
+        expect(sdk.type).toBe(DNS_RECORD_TYPE);
+        expect(comparable("lean-record")).toEqual(sdk);
     });
 
     it("a remote command: same type, inputs (the connection's defaults, sent as a secret) and options (version, secret outputs, replaceOnChanges)", () => {
@@ -98,7 +108,7 @@ describe("the lean resources register exactly what the SDK classes register", ()
     });
 
     it("gives the engine the caller's line as the resource's source position, as the classes do", () => {
-        for (const name of ["sdk-instance", "lean-instance", "sdk-command", "lean-command"]) {
+        for (const name of ["sdk-instance", "lean-instance", "sdk-record", "lean-record", "sdk-command", "lean-command"]) {
             expect(callSite(name)).toMatch(/\/test\/evaluationCost\.test\.ts$/);
         }
     });

@@ -1,9 +1,8 @@
-import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { PlannedNode } from "../plan/clusterPlan";
 import type { Role } from "../catalog/roles";
 import type { NodeUserData } from "../userdata/userData";
-import { LeanInstance } from "../runtime/leanResources";
+import { LeanDnsRecord, LeanInstance } from "../runtime/leanResources";
 
 export interface NodeGroupArgs {
     readonly role: Role;
@@ -82,7 +81,7 @@ export class NodeGroup extends pulumi.ComponentResource {
                 volumeTags: { ...args.tags, Name: node.name, Role: node.role },
             }, { parent: this, dependsOn: args.bootDependencies, ...instanceOptions(node, args.rebuild) }));
             // The node's name belongs to the node: added and removed with it, nothing else changes.
-            new aws.route53.Record(`${name}-${node.index}-dns`, {
+            new LeanDnsRecord(`${name}-${node.index}-dns`, {
                 zoneId: args.zoneId,
                 name: node.fqdn,
                 type: "A",

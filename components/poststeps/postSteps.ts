@@ -36,7 +36,12 @@ export class PostSteps extends pulumi.ComponentResource {
             if (!instance) throw new Error(`PostSteps: no instance for ${node}`);
             return instance;
         };
-        const proxy = { host: args.borderPublicIp, user: args.sshUser, privateKey: args.sshPrivateKey };
+        // Every command's connection, through the border: the jump host's address and the key are
+        // resolved once for all of them, and each connection is one Output (the SDK class, and
+        // LeanRemoteCommand, then wrap it as a secret), not a structure of Outputs to walk.
+        const through = pulumi.all([args.borderPublicIp, args.sshPrivateKey]);
+        const connectionTo = (host: string) =>
+            through.apply(([borderIp, privateKey]) => ({ host, user: args.sshUser, privateKey, proxy: { host: borderIp, user: args.sshUser, privateKey } }));
         // The cluster's replacement marker: a new value only in a run that rebuilds nodes (the
         // keepers name them and their new ids), the stored one otherwise. Commands every node
         // must redo after any replacement carry it as a trigger.
@@ -56,7 +61,7 @@ export class PostSteps extends pulumi.ComponentResource {
                 return resource;
             });
             commands.set(spec.name, new LeanRemoteCommand(spec.name, {
-                connection: { host: spec.host, user: args.sshUser, privateKey: args.sshPrivateKey, proxy },
+                connection: connectionTo(spec.host),
                 create: spec.script,
                 triggers: [...spec.triggerNodes.map((node) => instanceOf(node).id), ...(spec.onAnyReplacement ? [marker.hex] : [])],
             }, {

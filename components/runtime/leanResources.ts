@@ -4,14 +4,14 @@ import * as command from "@pulumi/command";
 import * as commandUtilities from "@pulumi/command/utilities";
 import * as pulumi from "@pulumi/pulumi";
 
-// The two resource types a worker registers more than once per node (issue 14): its instance and
-// its post-step commands (arp-purge, agent-reregister), registered exactly as the SDK classes
-// aws.ec2.Instance and command.remote.Command register them (same type token, same inputs on the
+// The resource types every worker adds (issue 14): its instance, its DNS record and its
+// post-step commands (arp-purge, agent-reregister), registered exactly as the SDK classes
+// aws.ec2.Instance, aws.route53.Record and command.remote.Command register them (same type token, same inputs on the
 // wire, same resource options: the provider version the class pins, its secret outputs and
 // replaceOnChanges), but holding only the Outputs the program reads: `urn` and `id`.
 //
 // Why: a generated SDK class turns every property it knows into an Output (aws.ec2.Instance: ~70,
-// every input key whether set or not, plus its outputs; remote.Command: 11), each made of four
+// every input key whether set or not, plus its outputs; route53.Record: 17; remote.Command: 11), each made of four
 // promises the SDK tracks until they settle, and keeps them for the life of the program. An
 // instance cost ~8x a bare resource and remote.Command ~4x, at 1,000 workers several seconds
 // and hundreds of MiB that nothing reads. The engine sees no difference: the registration
@@ -28,6 +28,7 @@ import * as pulumi from "@pulumi/pulumi";
 /** The classes' type tokens (`__pulumiType`, internal to the SDKs: the test checks them). */
 export const INSTANCE_TYPE = "aws:ec2/instance:Instance";
 export const REMOTE_COMMAND_TYPE = "command:remote:Command";
+export const DNS_RECORD_TYPE = "aws:route53/record:Record";
 
 /** An EC2 instance: as `new aws.ec2.Instance(name, args, opts)` registers it, with `id` and `urn` only. */
 export class LeanInstance extends pulumi.CustomResource {
@@ -35,6 +36,13 @@ export class LeanInstance extends pulumi.CustomResource {
         // The class copies each input it knows (`resourceInputs.x = args?.x`); unset ones are
         // not sent. Its options: the provider version.
         super(INSTANCE_TYPE, name, { ...args }, pulumi.mergeOptions({ version: awsUtilities.getVersion() }, opts));
+    }
+}
+
+/** A Route 53 record: as `new aws.route53.Record(name, args, opts)` registers it, with `id` and `urn` only. */
+export class LeanDnsRecord extends pulumi.CustomResource {
+    constructor(name: string, args: aws.route53.RecordArgs, opts: pulumi.CustomResourceOptions = {}) {
+        super(DNS_RECORD_TYPE, name, { ...args }, pulumi.mergeOptions({ version: awsUtilities.getVersion() }, opts));
     }
 }
 

@@ -21,7 +21,7 @@
 interface DebuggableModule {
     debuggablePromise: DebuggablePromise & { readonly boundedStacks?: true };
 }
-type DebuggablePromise = <T>(p: Promise<T>, ctx: unknown) => Promise<T>;
+type DebuggablePromise = (p: Promise<unknown>, ctx?: unknown) => Promise<unknown>;
 
 /** Why the bound is in effect or not; the bench and the tests check it. */
 export type PromiseStacks = "bounded" | "kept: PULUMI_DEBUG_PROMISE_LEAKS is set" | "kept: the SDK has no debuggablePromise to wrap";
@@ -36,7 +36,7 @@ export function boundPromiseStacks(sdk: Partial<DebuggableModule>, env: NodeJS.P
     const original = sdk.debuggablePromise;
     if (typeof original !== "function") return "kept: the SDK has no debuggablePromise to wrap";
     if (original.boundedStacks) return "bounded";
-    const bounded = function debuggablePromise<T>(p: Promise<T>, ctx: unknown): Promise<T> {
+    const bounded = function debuggablePromise(p: Promise<unknown>, ctx?: unknown): Promise<unknown> {
         const limit = Error.stackTraceLimit;
         Error.stackTraceLimit = 0;
         try {

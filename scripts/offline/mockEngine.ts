@@ -99,32 +99,59 @@ function mockState(type: string, name: string, inputs: Record<string, any>): Rec
 }
 
 let captured: RegisteredResource[] = [];
+/** Construction order: the program's own order, whatever order the registrations reach the monitor in. */
+let constructed = new Map<string, number[]>();
+let constructionCount = 0;
+const constructionIndex = new WeakMap<RegisteredResource, number>();
+const constructionKey = (type: string, name: string) => `${type}\u0000${name}`;
 let idOverrides: Readonly<Record<string, string>> = {};
 let patched = false;
 
 function patchMonitor(): void {
     if (patched) return;
     patched = true;
+    // The Resource constructor calls it synchronously, in the order the program makes resources;
+    // the request reaches the monitor once its inputs have resolved, in an order that depends on
+    // how many turns each input takes. Resources are listed in the first order.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const runtimeResource = require("@pulumi/pulumi/runtime/resource") as { registerResource: (res: unknown, parent: unknown, t: string, name: string, ...rest: unknown[]) => void };
+    const register = runtimeResource.registerResource;
+    runtimeResource.registerResource = function (res, parent, t, name, ...rest) {
+        const key = constructionKey(t, name);
+        if (!constructed.has(key)) constructed.set(key, []);
+        constructed.get(key)!.push(constructionCount++);
+        return register.call(this, res, parent, t, name, ...rest);
+    };
     const original = MockMonitor.prototype.registerResource;
     MockMonitor.prototype.registerResource = async function (this: MockMonitor, req: any, callback: (err: any, res: any) => void) {
         return original.call(this, req, (err: any, res: any) => {
             if (!err && res) {
-                const inputs = pulumi.runtime.deserializeProperties(req.getObject());
-                captured.push({
+                // Inputs are decoded when first read: the bench never reads most of them, and
+                // decoding thousands of requests twice is the offline engine's cost, not the program's.
+                const struct = req.getObject();
+                let inputs: Record<string, any> | undefined;
+                let wireInputs: Record<string, any> | undefined;
+                const record: RegisteredResource = {
                     type: req.getType(),
                     name: req.getName(),
                     urn: res.getUrn(),
                     id: res.getId(),
                     custom: req.getCustom(),
-                    inputs,
-                    wireInputs: req.getObject()?.toJavaScript() ?? {},
+                    get inputs() {
+                        return (inputs ??= pulumi.runtime.deserializeProperties(struct));
+                    },
+                    get wireInputs() {
+                        return (wireInputs ??= struct?.toJavaScript() ?? {});
+                    },
                     parent: req.getParent(),
                     deleteBeforeReplace: req.getDeletebeforereplace(),
                     ignoreChanges: req.getIgnorechangesList(),
                     replaceOnChanges: req.getReplaceonchangesList(),
                     protect: req.getProtect(),
                     dependsOn: req.getDependenciesList(),
-                });
+                };
+                constructionIndex.set(record, constructed.get(constructionKey(record.type, record.name))?.shift() ?? Number.MAX_SAFE_INTEGER);
+                captured.push(record);
             }
             callback(err, res);
         });
@@ -138,6 +165,8 @@ export const MOCK_ACCOUNT = "123456789012";
 export async function evaluateProgram(options: EvaluateOptions): Promise<Evaluation> {
     patchMonitor();
     captured = [];
+    constructed = new Map();
+    constructionCount = 0;
     idOverrides = options.ids ?? {};
     pulumi.runtime.setAllConfig(options.config, [...(options.secretKeys ?? [])]);
     await pulumi.runtime.setMocks(
@@ -171,7 +200,7 @@ export async function evaluateProgram(options: EvaluateOptions): Promise<Evaluat
         outputs[key] = await resolveDeep(value);
     }
     await waitForRPCs();
-    const resources = [...captured];
+    const resources = [...captured].sort((a, b) => constructionIndex.get(a)! - constructionIndex.get(b)!);
     const seen = new Set<string>();
     const duplicateUrns = resources.map((r) => r.urn).filter((urn) => (seen.has(urn) ? true : (seen.add(urn), false)));
     return { resources, duplicateUrns, outputs };
