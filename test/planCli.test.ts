@@ -19,6 +19,23 @@ function plan(...args: string[]) {
     return { code: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
+/** plan() with the CPU time (user + system) the CLI's process took, from bash's `times`. */
+function planTimed(...args: string[]) {
+    const result = spawnSync("bash", ["-c", `node "$0" "$@"; code=$?; times >&2; exit $code`, path.join(PROJECT_ROOT, "scripts", "plan.js"), ...args], {
+        cwd: PROJECT_ROOT,
+        encoding: "utf8",
+        timeout: 120_000,
+        env: { ...process.env, MESOS_CLUSTER_REBUILD: "" },
+    });
+    const lines = result.stderr.trimEnd().split("\n");
+    const seconds = (field: string) => {
+        const [, minutes, secs] = field.match(/^(\d+)m([\d.]+)s$/)!;
+        return Number(minutes) * 60 + Number(secs);
+    };
+    const [user, system] = lines[lines.length - 1].split(" ").map(seconds); // the children's line
+    return { code: result.status, stdout: result.stdout, stderr: lines.slice(0, -2).join("\n") + "\n", cpuSeconds: user + system };
+}
+
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "plan-cli-"));
 const DEV = fs.readFileSync(path.join(PROJECT_ROOT, "Pulumi.dev.yaml"), "utf8");
 const WORKERS = 100;
@@ -104,12 +121,12 @@ describe("npm run plan", () => {
         expect(yamlFiles().sort()).toEqual(["border-1", "master-1", "master-2", "master-3", "quorum-1", "quorum-2", "quorum-3", "worker-1", "worker-2", "worker-3"].map((n) => `${n}.yaml`));
     });
 
-    it("refuses a file with five mistakes with five error lines, exit code 1, in well under 10 s", () => {
+    it("refuses a file with five mistakes with five error lines, exit code 1, in well under 10 s of CPU", () => {
         const file = path.join(tmp, "Pulumi.five.yaml");
         fs.writeFileSync(file, FIVE_MISTAKES_YAML);
-        const started = performance.now();
-        const bad = plan("--config", file, "--json");
-        expect(performance.now() - started).toBeLessThan(10_000);
+        const bad = planTimed("--config", file, "--json");
+        // CPU time, not the wall clock: on a shared machine the latter also counts the others.
+        expect(bad.cpuSeconds).toBeLessThan(10);
         expect(bad.code).toBe(1);
         expect(bad.stdout).toBe("");
         expect(bad.stderr).not.toMatch(/\n\s+at /); // no stack trace

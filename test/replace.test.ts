@@ -40,7 +40,8 @@ async function replace(env: NodeJS.ProcessEnv, ...args: string[]) {
     return result;
 }
 
-describe("npm run replace", () => {
+// Each case is a process of its own, with a PATH of its own: side by side.
+describe.concurrent("npm run replace", () => {
     let noCli: NodeJS.ProcessEnv;
     beforeAll(() => {
         noCli = pathWith();

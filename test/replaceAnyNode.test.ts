@@ -128,24 +128,28 @@ describe("etcd-member-swap.sh with three real etcd members", () => {
     }, 60_000);
 });
 
-describe("agent-reregister.sh against a fake leading master", () => {
-    let server: http.Server;
-    let port = 0;
-    let slaves: { id: string; hostname: string; active: boolean }[] = [];
-    beforeAll(async () => {
-        server = http.createServer((req, res) => {
+// The cases run side by side (each waits on the script's own 2 s deadline): each gets a fake
+// leading master of its own.
+describe.concurrent("agent-reregister.sh against a fake leading master", () => {
+    type Slave = { id: string; hostname: string; active: boolean };
+    const servers: http.Server[] = [];
+    /** A leading master that lists `slaves`, answering /master/redirect with itself. */
+    const leader = async (slaves: Slave[]): Promise<number> => {
+        let port = 0;
+        const server = http.createServer((req, res) => {
             if (req.url === "/master/redirect") res.writeHead(307, { Location: `//127.0.0.1:${port}` }).end();
             else res.end(JSON.stringify({ slaves }));
         });
+        servers.push(server);
         await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
         port = (server.address() as net.AddressInfo).port;
-    });
-    afterAll(() => server.close());
-    const check = () => run("bash", [script("agent-reregister.sh"), "--hostname", "worker-2.cell-1.example", "--timeout", "2", `http://127.0.0.1:${port}`]);
+        return port;
+    };
+    afterAll(() => servers.forEach((s) => s.close()));
+    const check = async (slaves: Slave[]) => run("bash", [script("agent-reregister.sh"), "--hostname", "worker-2.cell-1.example", "--timeout", "2", `http://127.0.0.1:${await leader(slaves)}`]);
 
     it("succeeds when exactly one agent, active, is listed for the worker", async () => {
-        slaves = [{ id: "new-S1", hostname: "worker-2.cell-1.example", active: true }, { id: "S9", hostname: "worker-1.cell-1.example", active: true }];
-        const result = await check();
+        const result = await check([{ id: "new-S1", hostname: "worker-2.cell-1.example", active: true }, { id: "S9", hostname: "worker-1.cell-1.example", active: true }]);
         expect(result.code, result.stderr).toBe(0);
         expect(result.stdout).toContain("lists one agent for worker-2.cell-1.example: new-S1, active");
     });
@@ -155,8 +159,7 @@ describe("agent-reregister.sh against a fake leading master", () => {
         ["no agent yet", []],
         ["the agent inactive", [{ id: "new-S1", hostname: "worker-2.cell-1.example", active: false }]],
     ])("fails, bounded, with %s", async (_, listed) => {
-        slaves = listed;
-        const result = await check();
+        const result = await check(listed);
         expect(result.code).not.toBe(0);
         expect(result.stderr).toMatch(/error: after 2 s: the leader lists for worker-2\.cell-1\.example: /);
     });
