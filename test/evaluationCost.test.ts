@@ -55,6 +55,7 @@ describe("the lean resources register exactly what the SDK classes register", ()
                     metadataOptions: { httpTokens: "required", httpPutResponseHopLimit: 2 },
                     rootBlockDevice: { encrypted: true, volumeSize: 40 },
                     tags: { Name: "node-1", Role: pulumi.output("master") },
+                    userData: undefined, // unset, as the program leaves one of userData and userDataBase64
                 });
                 const instanceOpts = (): pulumi.CustomResourceOptions => ({ parent, dependsOn: [subnet], deleteBeforeReplace: true, ignoreChanges: ["ami", "userDataBase64"] });
                 const sdkInstance = new aws.ec2.Instance("sdk-instance", instanceArgs(), instanceOpts());

@@ -30,19 +30,24 @@ export const INSTANCE_TYPE = "aws:ec2/instance:Instance";
 export const REMOTE_COMMAND_TYPE = "command:remote:Command";
 export const DNS_RECORD_TYPE = "aws:route53/record:Record";
 
+/** The inputs that are set: an unset one is not sent, and would only cost an Output. */
+function setInputs(args: object): Record<string, unknown> {
+    return Object.fromEntries(Object.entries(args).filter(([, value]) => value !== undefined));
+}
+
 /** An EC2 instance: as `new aws.ec2.Instance(name, args, opts)` registers it, with `id` and `urn` only. */
 export class LeanInstance extends pulumi.CustomResource {
     constructor(name: string, args: aws.ec2.InstanceArgs, opts: pulumi.CustomResourceOptions = {}) {
         // The class copies each input it knows (`resourceInputs.x = args?.x`); unset ones are
         // not sent. Its options: the provider version.
-        super(INSTANCE_TYPE, name, { ...args }, pulumi.mergeOptions({ version: awsUtilities.getVersion() }, opts));
+        super(INSTANCE_TYPE, name, setInputs(args), pulumi.mergeOptions({ version: awsUtilities.getVersion() }, opts));
     }
 }
 
 /** A Route 53 record: as `new aws.route53.Record(name, args, opts)` registers it, with `id` and `urn` only. */
 export class LeanDnsRecord extends pulumi.CustomResource {
     constructor(name: string, args: aws.route53.RecordArgs, opts: pulumi.CustomResourceOptions = {}) {
-        super(DNS_RECORD_TYPE, name, { ...args }, pulumi.mergeOptions({ version: awsUtilities.getVersion() }, opts));
+        super(DNS_RECORD_TYPE, name, setInputs(args), pulumi.mergeOptions({ version: awsUtilities.getVersion() }, opts));
     }
 }
 
@@ -54,7 +59,7 @@ export class LeanRemoteCommand extends pulumi.CustomResource {
         // connection secret in the state and replaces the command when a trigger changes.
         const { connection, ...rest } = args;
         const inputs = {
-            ...rest,
+            ...setInputs(rest),
             connection: connection ? pulumi.secret(pulumi.output(connection).apply(command.types.input.remote.connectionArgsProvideDefaults)) : undefined,
         };
         let options = pulumi.mergeOptions({ version: commandUtilities.getVersion() }, opts);
