@@ -38,7 +38,8 @@ function planTimed(...args: string[]) {
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "plan-cli-"));
 const DEV = fs.readFileSync(path.join(PROJECT_ROOT, "Pulumi.dev.yaml"), "utf8");
-const WORKERS = 100;
+// Enough for a --json plan well over a pipe's 64 KB buffer (about 105 KB; the dev stack's is 32 KB).
+const WORKERS = 50;
 
 /**
  * `plan.js ARGS | reader` as a shell runs it, with a reader slower than the writer: it starts
