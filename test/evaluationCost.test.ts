@@ -18,14 +18,27 @@ const debuggable = require("@pulumi/pulumi/runtime/debuggable") as { debuggableP
 
 /** Every RegisterResourceRequest the mock monitor receives, as protobuf's plain object, by name. */
 const requests = new Map<string, Record<string, any>>();
-let wrapped = false;
-function recordRequests(): void {
-    if (wrapped) return;
-    wrapped = true;
-    const original = MockMonitor.prototype.registerResource;
-    MockMonitor.prototype.registerResource = function (this: MockMonitor, req: any, callback: (err: any, res: any) => void) {
-        requests.set(req.getName(), req.toObject());
-        return original.call(this, req, callback);
+const RECORDER = Symbol.for("mesos-cluster.test.requestRecorder");
+/**
+ * Records requests until the returned function is called. The wrapper stays (once per process:
+ * other files share the SDK, and the offline engine wraps the same method), recording nothing.
+ */
+function recordRequests(): () => void {
+    const state = ((globalThis as Record<symbol, unknown>)[RECORDER] ??= { into: undefined as Map<string, Record<string, any>> | undefined }) as {
+        into?: Map<string, Record<string, any>>;
+        installed?: boolean;
+    };
+    if (!state.installed) {
+        state.installed = true;
+        const original = MockMonitor.prototype.registerResource;
+        MockMonitor.prototype.registerResource = function (this: MockMonitor, req: any, callback: (err: any, res: any) => void) {
+            state.into?.set(req.getName(), req.toObject());
+            return original.call(this, req, callback);
+        };
+    }
+    state.into = requests;
+    return () => {
+        state.into = undefined;
     };
 }
 
@@ -39,8 +52,9 @@ const callSite = (name: string): string => requests.get(name)!.sourceposition?.u
 
 describe("the lean resources register exactly what the SDK classes register", () => {
     beforeAll(async () => {
-        recordRequests();
-        await evaluateProgram({
+        const restore = recordRequests();
+        try {
+            await evaluateProgram({
             config: {},
             load: async () => {
                 const parent = new pulumi.ComponentResource("test:index:Parent", "parent");
@@ -75,7 +89,10 @@ describe("the lean resources register exactly what the SDK classes register", ()
                 new LeanRemoteCommand("lean-command-2", { connection: { host: "10.0.0.12" }, create: "true", triggers: [leanInstance.id] }, { parent });
                 return {};
             },
-        });
+            });
+        } finally {
+            restore();
+        }
     });
 
     it("uses the classes' own type tokens", () => {

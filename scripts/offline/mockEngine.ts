@@ -98,18 +98,34 @@ function mockState(type: string, name: string, inputs: Record<string, any>): Rec
     }
 }
 
-let captured: RegisteredResource[] = [];
-/** Construction order: the program's own order, whatever order the registrations reach the monitor in. */
-let constructed = new Map<string, number[]>();
-let constructionCount = 0;
-const constructionIndex = new WeakMap<RegisteredResource, number>();
+/**
+ * What the patched monitor records, one per process: the SDK is loaded once per process, and a
+ * test worker that runs many files in one module graph may load this module more than once
+ * (vi.resetModules); every copy must record into, and patch for, the same evaluation.
+ */
+interface EngineState {
+    patched: boolean;
+    captured: RegisteredResource[];
+    /** Construction order: the program's own order, whatever order the registrations reach the monitor in. */
+    constructed: Map<string, number[]>;
+    constructionCount: number;
+    constructionIndex: WeakMap<RegisteredResource, number>;
+    idOverrides: Readonly<Record<string, string>>;
+}
+const ENGINE = Symbol.for("mesos-cluster.offline.mockEngine");
+const engine: EngineState = ((globalThis as Record<symbol, unknown>)[ENGINE] ??= {
+    patched: false,
+    captured: [],
+    constructed: new Map(),
+    constructionCount: 0,
+    constructionIndex: new WeakMap(),
+    idOverrides: {},
+} satisfies EngineState) as EngineState;
 const constructionKey = (type: string, name: string) => `${type}\u0000${name}`;
-let idOverrides: Readonly<Record<string, string>> = {};
-let patched = false;
 
 function patchMonitor(): void {
-    if (patched) return;
-    patched = true;
+    if (engine.patched) return;
+    engine.patched = true;
     // The Resource constructor calls it synchronously, in the order the program makes resources;
     // the request reaches the monitor once its inputs have resolved, in an order that depends on
     // how many turns each input takes. Resources are listed in the first order.
@@ -118,8 +134,8 @@ function patchMonitor(): void {
     const register = runtimeResource.registerResource;
     runtimeResource.registerResource = function (res, parent, t, name, ...rest) {
         const key = constructionKey(t, name);
-        if (!constructed.has(key)) constructed.set(key, []);
-        constructed.get(key)!.push(constructionCount++);
+        if (!engine.constructed.has(key)) engine.constructed.set(key, []);
+        engine.constructed.get(key)!.push(engine.constructionCount++);
         return register.call(this, res, parent, t, name, ...rest);
     };
     const original = MockMonitor.prototype.registerResource;
@@ -150,8 +166,8 @@ function patchMonitor(): void {
                     protect: req.getProtect(),
                     dependsOn: req.getDependenciesList(),
                 };
-                constructionIndex.set(record, constructed.get(constructionKey(record.type, record.name))?.shift() ?? Number.MAX_SAFE_INTEGER);
-                captured.push(record);
+                engine.constructionIndex.set(record, engine.constructed.get(constructionKey(record.type, record.name))?.shift() ?? Number.MAX_SAFE_INTEGER);
+                engine.captured.push(record);
             }
             callback(err, res);
         });
@@ -164,15 +180,15 @@ export const MOCK_ACCOUNT = "123456789012";
 
 export async function evaluateProgram(options: EvaluateOptions): Promise<Evaluation> {
     patchMonitor();
-    captured = [];
-    constructed = new Map();
-    constructionCount = 0;
-    idOverrides = options.ids ?? {};
+    engine.captured = [];
+    engine.constructed = new Map();
+    engine.constructionCount = 0;
+    engine.idOverrides = options.ids ?? {};
     pulumi.runtime.setAllConfig(options.config, [...(options.secretKeys ?? [])]);
     await pulumi.runtime.setMocks(
         {
             newResource: (args) => ({
-                id: args.custom ? idOverrides[args.name] ?? `${args.name}-id` : undefined,
+                id: args.custom ? engine.idOverrides[args.name] ?? `${args.name}-id` : undefined,
                 state: mockState(args.type, args.name, args.inputs),
             }),
             call: (args) => {
@@ -191,7 +207,7 @@ export async function evaluateProgram(options: EvaluateOptions): Promise<Evaluat
         exports = await options.load();
     } catch (err) {
         // Tells a caller how far the program got: a config error must come before any resource.
-        if (err !== null && typeof err === "object") Object.assign(err, { resourcesRegistered: captured.length });
+        if (err !== null && typeof err === "object") Object.assign(err, { resourcesRegistered: engine.captured.length });
         throw err;
     }
     const outputs: Record<string, unknown> = {};
@@ -200,7 +216,7 @@ export async function evaluateProgram(options: EvaluateOptions): Promise<Evaluat
         outputs[key] = await resolveDeep(value);
     }
     await waitForRPCs();
-    const resources = [...captured].sort((a, b) => constructionIndex.get(a)! - constructionIndex.get(b)!);
+    const resources = [...engine.captured].sort((a, b) => engine.constructionIndex.get(a)! - engine.constructionIndex.get(b)!);
     const seen = new Set<string>();
     const duplicateUrns = resources.map((r) => r.urn).filter((urn) => (seen.has(urn) ? true : (seen.add(urn), false)));
     return { resources, duplicateUrns, outputs };
