@@ -25,7 +25,9 @@ async function freePorts(count: number): Promise<number[]> {
     return ports;
 }
 
-describe("etcd-member-swap.sh with three real etcd members", () => {
+// Side by side with the other suites (real etcd members on ports of their own); its cases build
+// on each other, in order.
+describe.concurrent("etcd-member-swap.sh with three real etcd members", () => {
     const dir = scratch("etcd-swap-");
     const members = [1, 2, 3].map((n) => ({ name: `q${n}`, data: path.join(dir, `data-${n}`), env: path.join(dir, `env-${n}`), client: 0, peer: 0 }));
     const processes = new Map<string, ChildProcess>();
@@ -91,14 +93,14 @@ describe("etcd-member-swap.sh with three real etcd members", () => {
         await Promise.all(members.map(stop));
     });
 
-    it("does nothing on a healthy member (the cluster's first start)", async () => {
+    it.sequential("does nothing on a healthy member (the cluster's first start)", async () => {
         const result = await swap();
         expect(result.code, result.stderr).toBe(0);
         expect(result.stdout).toContain("q1 is a healthy member");
         expect(fs.readFileSync(members[0].env, "utf8")).toContain("ETCD_INITIAL_CLUSTER_STATE=new");
     }, 60_000);
 
-    it("swaps a rebuilt member: old id removed, new member started as existing, every key readable from it", async () => {
+    it.sequential("swaps a rebuilt member: old id removed, new member started as existing, every key readable from it", async () => {
         const oldId = (await ctl(members[1], "member", "list")).stdout.split("\n").find((l) => l.includes(", q1, "))!.split(",")[0];
         // The node is rebuilt: empty data dir, and the unit starts it under its old identity as "new".
         await stop(members[0]);
@@ -116,7 +118,7 @@ describe("etcd-member-swap.sh with three real etcd members", () => {
         expect(read.stdout.trim()).toBe("kept");
     }, 90_000);
 
-    it("refuses, changing nothing, when the other members have no quorum", async () => {
+    it.sequential("refuses, changing nothing, when the other members have no quorum", async () => {
         await stop(members[2]);
         await stop(members[0]);
         const before = snapshot(dir);
@@ -165,7 +167,7 @@ describe.concurrent("agent-reregister.sh against a fake leading master", () => {
     });
 });
 
-describe("the master set under mocks", () => {
+describe.concurrent("the master set under mocks", () => {
     let dev: Evaluation;
     beforeAll(async () => {
         dev = await evaluateStack();
