@@ -1,3 +1,6 @@
+// First, before anything registers a resource: bounds the SDK's per-promise stack capture
+// (issue 14; why and what stays intact: see the module and the README's performance section).
+import "./components/runtime/promiseStacks";
 import * as pulumi from "@pulumi/pulumi";
 import { MesosCluster } from "./components/cluster";
 import { loadConfig } from "./components/config/load";

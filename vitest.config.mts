@@ -1,12 +1,27 @@
 import { defineConfig } from "vitest/config";
 
+// StrykerJS (`npm run mutate`, vitest.stryker.config.mts merges this file) runs vitest inside
+// its own worker processes, which it starts with STRYKER_MUTATOR_WORKER set. There each test
+// file keeps its own module instances, as before issue 14: a mutant is active only from its
+// file's hooks on, and test/helpers/strykerHookCoverage.ts credits what a file's beforeAll
+// reaches to that file's tests. (test/helpers/evaluate.ts shares no evaluation there either.)
+const underStryker = process.env.STRYKER_MUTATOR_WORKER !== undefined;
+
 export default defineConfig({
     test: {
         include: ["test/**/*.test.ts", "components/**/*.test.ts"],
         testTimeout: 120_000,
         hookTimeout: 120_000,
-        // Each file evaluates the program under its own mocks; keep module state per file.
-        isolate: true,
         pool: "forks",
+        // `npm test` (issue 14): the files of a worker share one module graph, so @pulumi/aws and
+        // the SDK load once per worker instead of once per file (they were ~20 s of CPU), and
+        // test/helpers/evaluate.ts evaluates the dev stack once per worker. Each evaluation still
+        // gets a fresh graph for the program (vi.resetModules); no test file relies on module
+        // state another file could leave (the program reads only its config and
+        // MESOS_CLUSTER_REBUILD, which the tests that set it restore).
+        isolate: underStryker,
+        // Script tests mostly wait on their scripts' own deadlines, not on the CPU: a third
+        // worker overlaps those waits with the CPU-bound files on two cores.
+        ...(underStryker ? {} : { maxWorkers: 3 }),
     },
 });

@@ -18,6 +18,7 @@ import type { DockerHubCredentials } from "./config/load";
 import { DockerHubCache } from "./registry/dockerHubCache";
 import { cacheRoles } from "./registry/pulls";
 import { ClusterSecrets } from "./secrets/clusterSecrets";
+import type { LeanInstance } from "./runtime/leanResources";
 
 export interface NodeRow {
     readonly name: string;
@@ -46,7 +47,7 @@ export interface MesosClusterArgs {
 /** The whole cluster: network, security groups, key pair and every node of every role. */
 export class MesosCluster extends pulumi.ComponentResource {
     readonly borderPublicIp: pulumi.Output<string>;
-    readonly instances: ReadonlyMap<string, aws.ec2.Instance>;
+    readonly instances: ReadonlyMap<string, LeanInstance>;
     readonly nodes: readonly NodeRow[];
     readonly postSteps: PostSteps;
 
@@ -114,7 +115,7 @@ export class MesosCluster extends pulumi.ComponentResource {
 
         const masterSet = masterSetGuard(name, { clusterId: plan.clusterId, ensemble: plan.exhibitorStaticEnsemble, tags }, parent);
 
-        const instances = new Map<string, aws.ec2.Instance>();
+        const instances = new Map<string, LeanInstance>();
         const hostKeys = new Map<string, pulumi.Output<string>>();
         // A role with no nodes (workers: 0) has no bundle, no identity and no group.
         for (const role of ROLES.filter((r) => args.bundles.has(r))) {

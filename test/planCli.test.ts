@@ -2,8 +2,9 @@ import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it, vi } from "vitest";
 import { parse } from "yaml";
+import { main } from "../scripts/offline/planCli";
 import { PROJECT_ROOT } from "./helpers/devConfig";
 import { FIVE_MISTAKES_ERRORS, FIVE_MISTAKES_YAML } from "./helpers/mistakes";
 
@@ -19,9 +20,42 @@ function plan(...args: string[]) {
     return { code: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
+/** The CLI's main() in this process, its console output captured. */
+async function planInProcess(...args: string[]) {
+    const out: string[] = [];
+    const err: string[] = [];
+    const log = vi.spyOn(console, "log").mockImplementation((...line: unknown[]) => void out.push(line.join(" ")));
+    const error = vi.spyOn(console, "error").mockImplementation((...line: unknown[]) => void err.push(line.join(" ")));
+    try {
+        const code = await main(args);
+        return { code, stdout: out.map((l) => `${l}\n`).join(""), stderr: err.map((l) => `${l}\n`).join("") };
+    } finally {
+        log.mockRestore();
+        error.mockRestore();
+    }
+}
+
+/** plan() with the CPU time (user + system) the CLI's process took, from bash's `times`. */
+function planTimed(...args: string[]) {
+    const result = spawnSync("bash", ["-c", `node "$0" "$@"; code=$?; times >&2; exit $code`, path.join(PROJECT_ROOT, "scripts", "plan.js"), ...args], {
+        cwd: PROJECT_ROOT,
+        encoding: "utf8",
+        timeout: 120_000,
+        env: { ...process.env, MESOS_CLUSTER_REBUILD: "" },
+    });
+    const lines = result.stderr.trimEnd().split("\n");
+    const seconds = (field: string) => {
+        const [, minutes, secs] = field.match(/^(\d+)m([\d.]+)s$/)!;
+        return Number(minutes) * 60 + Number(secs);
+    };
+    const [user, system] = lines[lines.length - 1].split(" ").map(seconds); // the children's line
+    return { code: result.status, stdout: result.stdout, stderr: lines.slice(0, -2).join("\n") + "\n", cpuSeconds: user + system };
+}
+
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "plan-cli-"));
 const DEV = fs.readFileSync(path.join(PROJECT_ROOT, "Pulumi.dev.yaml"), "utf8");
-const WORKERS = 100;
+// Enough for a --json plan well over a pipe's 64 KB buffer (about 105 KB; the dev stack's is 32 KB).
+const WORKERS = 50;
 
 /**
  * `plan.js ARGS | reader` as a shell runs it, with a reader slower than the writer: it starts
@@ -104,43 +138,49 @@ describe("npm run plan", () => {
         expect(yamlFiles().sort()).toEqual(["border-1", "master-1", "master-2", "master-3", "quorum-1", "quorum-2", "quorum-3", "worker-1", "worker-2", "worker-3"].map((n) => `${n}.yaml`));
     });
 
-    it("refuses a file with five mistakes with five error lines, exit code 1, in well under 10 s", () => {
+    it("refuses a file with five mistakes with five error lines, exit code 1, in well under 10 s of CPU", () => {
         const file = path.join(tmp, "Pulumi.five.yaml");
         fs.writeFileSync(file, FIVE_MISTAKES_YAML);
-        const started = performance.now();
-        const bad = plan("--config", file, "--json");
-        expect(performance.now() - started).toBeLessThan(10_000);
+        const bad = planTimed("--config", file, "--json");
+        // CPU time, not the wall clock: on a shared machine the latter also counts the others.
+        expect(bad.cpuSeconds).toBeLessThan(10);
         expect(bad.code).toBe(1);
         expect(bad.stdout).toBe("");
         expect(bad.stderr).not.toMatch(/\n\s+at /); // no stack trace
         expect(bad.stderr.split("\n").filter((line) => line.startsWith("error: "))).toEqual(FIVE_MISTAKES_ERRORS);
     });
 
-    it("refuses files that are not stack files, naming the file", () => {
+});
+
+// Refusals that end before the program is evaluated: the CLI's main() in this process (issue 14:
+// a process each cost ~0.6 s of CPU; the process around main() is covered above).
+describe("npm run plan refuses, before evaluating anything (main() in-process)", () => {
+    it("refuses files that are not stack files, naming the file", async () => {
         const empty = path.join(tmp, "Pulumi.empty.yaml");
         fs.writeFileSync(empty, "");
-        expect(plan("--config", empty)).toMatchObject({ code: 1, stderr: `error: ${empty}: is empty; a stack config file holds a config: map of mesos-cluster:* keys\n` });
+        expect(await planInProcess("--config", empty)).toMatchObject({ code: 1, stderr: `error: ${empty}: is empty; a stack config file holds a config: map of mesos-cluster:* keys\n` });
         const notYaml = path.join(tmp, "Pulumi.tabs.yaml");
         fs.writeFileSync(notYaml, "config:\n\taws:region: eu-west-1\n");
-        expect(plan("--config", notYaml)).toMatchObject({ code: 1, stderr: `error: ${notYaml}: line 2, column 1: is not valid YAML: Tabs are not allowed as indentation\n` });
-        const missing = plan("--stack", "nope");
+        expect(await planInProcess("--config", notYaml)).toMatchObject({ code: 1, stderr: `error: ${notYaml}: line 2, column 1: is not valid YAML: Tabs are not allowed as indentation\n` });
+        const missing = await planInProcess("--stack", "nope");
         expect(missing.code).toBe(1);
         expect(missing.stderr).toBe(`error: ${path.join(PROJECT_ROOT, "Pulumi.nope.yaml")}: no such stack config file\n`);
     });
 
-    it("refuses an --out directory it did not write, and touches nothing in it", () => {
+    it("refuses an --out directory it did not write, and touches nothing in it", async () => {
         const mine = path.join(tmp, "mine");
         fs.mkdirSync(mine);
         fs.writeFileSync(path.join(mine, "notes.txt"), "keep");
-        const refused = plan("--out", mine);
+        const refused = await planInProcess("--out", mine);
         expect(refused.code).toBe(2);
         expect(refused.stderr).toBe(`error: --out ${mine}: is not empty and was not written by npm run plan (no .mesos-cluster-plan in it); name a new or empty directory\n`);
         expect(fs.readdirSync(mine)).toEqual(["notes.txt"]);
     });
 
-    it("refuses unknown flags", () => {
-        const flag = plan("--jsn");
+    it("refuses unknown flags", async () => {
+        const flag = await planInProcess("--jsn");
         expect(flag.code).toBe(2);
+        expect(flag.stdout).toBe("");
         expect(flag.stderr).toMatch(/usage: npm run plan/);
     });
 });

@@ -9,10 +9,12 @@ import { HTTP_CREDENTIALS, leaderWorld, script, shims } from "./helpers/standIns
 
 // The scripts' own logic, run here with the stand-ins of helpers/standIns.ts on PATH. The lab
 // runs them for real. Their refusals are in scripts.refusals.test.ts.
+// The suites wait on the scripts' own deadlines and share nothing (each its own fake members,
+// stand-ins and files): they run side by side. The first one's cases build on each other, in order.
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "poststeps-run-"));
 
-describe("exhibitor-rewrite.sh against a temporary env file", () => {
+describe.concurrent("exhibitor-rewrite.sh against a temporary env file", () => {
     let zk: net.Server;
     let port = 0;
     const dir = path.join(tmp, "etc");
@@ -35,7 +37,7 @@ describe("exhibitor-rewrite.sh against a temporary env file", () => {
         run("bash", [script("exhibitor-rewrite.sh"), "--file", file, "--port", String(port), "--timeout", "5", ...extra, ensemble], { env });
     const restarts = () => (fs.existsSync(log) ? fs.readFileSync(log, "utf8").split("\n").filter(Boolean) : []);
 
-    it("backs up the original, replaces the file by rename and restarts ZooKeeper once", async () => {
+    it.sequential("backs up the original, replaces the file by rename and restarts ZooKeeper once", async () => {
         const inodeBefore = fs.statSync(file).ino;
         const first = await rewrite("1:127.0.0.1");
         expect(first.stderr).toBe("");
@@ -49,7 +51,7 @@ describe("exhibitor-rewrite.sh against a temporary env file", () => {
         expect(first.stdout).toMatch(/ensemble settled after \d+ s: leaders=1 serving=1\/1 127\.0\.0\.1=standalone/);
     });
 
-    it("does not restart when the content is already right, and still checks the ensemble", async () => {
+    it.sequential("does not restart when the content is already right, and still checks the ensemble", async () => {
         const again = await rewrite("1:127.0.0.1");
         expect(again.code).toBe(0);
         expect(again.stdout).toContain("unchanged: zookeeper.service not restarted");
@@ -57,7 +59,7 @@ describe("exhibitor-rewrite.sh against a temporary env file", () => {
         expect(restarts()).toHaveLength(1);
     });
 
-    it("refuses to change a serving static ensemble's membership, changing nothing: ids never move", async () => {
+    it.sequential("refuses to change a serving static ensemble's membership, changing nothing: ids never move", async () => {
         const changed = await rewrite("1:127.0.0.1", "--unit", "zk-test.service");
         expect(changed.code).toBe(0); // same content, other unit: nothing to do
         const serving = "EXHIBITOR_BACKEND=STATIC\nEXHIBITOR_STATICENSEMBLE=1:10.0.0.1\n";
@@ -78,7 +80,7 @@ describe("exhibitor-rewrite.sh against a temporary env file", () => {
         fs.writeFileSync(file, "EXHIBITOR_BACKEND=ZK\n");
     });
 
-    it("fails with the reason, and restarts on the next run, when the restart fails after the write", async () => {
+    it.sequential("fails with the reason, and restarts on the next run, when the restart fails after the write", async () => {
         fs.writeFileSync(file, "stale\n");
         fs.writeFileSync(path.join(tmp, "systemctl-fails"), "");
         const failed = await rewrite("1:127.0.0.1");
@@ -92,14 +94,14 @@ describe("exhibitor-rewrite.sh against a temporary env file", () => {
         expect(fs.existsSync(`${file}.restart-pending`)).toBe(false);
     });
 
-    it("gives up, bounded, when a member does not serve", async () => {
+    it.sequential("gives up, bounded, when a member does not serve", async () => {
         fs.writeFileSync(file, "EXHIBITOR_BACKEND=STATIC\nEXHIBITOR_STATICENSEMBLE=1:127.0.0.1,2:127.0.0.2\n");
         const stuck = await rewrite("1:127.0.0.1,2:127.0.0.2");
         expect(stuck.code).not.toBe(0);
         expect(stuck.stderr).toMatch(/the ensemble did not settle within 5 s: leaders=0 serving=0\/2 127\.0\.0\.1=standalone 127\.0\.0\.2=down/);
     });
 
-    it("refuses a malformed ensemble and prints usage on --help", async () => {
+    it.sequential("refuses a malformed ensemble and prints usage on --help", async () => {
         expect((await rewrite("10.0.0.1,10.0.0.2")).stderr).toMatch(/ENSEMBLE is not id:ip/);
         const help = await run("bash", [script("exhibitor-rewrite.sh"), "--help"]);
         expect(help.code).toBe(0);
@@ -107,7 +109,7 @@ describe("exhibitor-rewrite.sh against a temporary env file", () => {
     });
 });
 
-describe("leader-step-down.sh: the dev stack's generated commands in order", () => {
+describe.concurrent("leader-step-down.sh: the dev stack's generated commands in order", () => {
     it("moves both leaders from master-3 back to master-1 in hops, as seed 000 step 5 did by hand", async () => {
         const dev = await evaluateDev();
         const chain = commands(dev).filter((c) => c.name.includes("-leader-step-down-"));
@@ -132,7 +134,7 @@ describe("leader-step-down.sh: the dev stack's generated commands in order", () 
     });
 });
 
-describe("leader-step-down.sh refuses to act", () => {
+describe.concurrent("leader-step-down.sh refuses to act", () => {
     const args = ["--preferred", "master-1", "--domain", "cell-1.dc-1.demo.lan", "--timeout", "2", "master-1=10.136.64.11", "master-2=10.136.64.12", "master-3=10.136.64.13"];
 
     it("while there is no Mesos leader", async () => {
@@ -160,7 +162,7 @@ describe("leader-step-down.sh refuses to act", () => {
     });
 });
 
-describe("exhibitor-rewrite.sh when a peer is down", () => {
+describe.concurrent("exhibitor-rewrite.sh when a peer is down", () => {
     // Members on 127.0.0.1 (this node, a follower) and 127.0.0.2 (the leader); 127.0.0.3 is down.
     const servers: net.Server[] = [];
     let port = 0;
@@ -197,7 +199,7 @@ describe("exhibitor-rewrite.sh when a peer is down", () => {
     });
 });
 
-describe("wait-ready.sh and arp-purge.sh", () => {
+describe.concurrent("wait-ready.sh and arp-purge.sh", () => {
     it("runs the dev wait-ready create text: cloud-init done, every unit active", async () => {
         const dev = await evaluateDev();
         const create = commands(dev).find((c) => c.name === "cell-1-wait-ready-master-1")!.inputs.create;

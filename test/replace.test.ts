@@ -1,11 +1,14 @@
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { beforeAll, describe, expect, it } from "vitest";
+import type { SpawnSyncReturns } from "child_process";
+import { describe, expect, it, vi } from "vitest";
+import { main, type ReplaceDeps } from "../scripts/offline/replaceCli";
 import { PROJECT_ROOT, run } from "./helpers/postSteps";
 
-// `npm run replace` end to end: a fresh node process, the program planned offline, and a
-// stand-in `pulumi` on PATH where the CLI matters.
+// `npm run replace`: end to end (a fresh node process, the program planned offline as `pulumi
+// up` loads it, a stand-in `pulumi` on PATH) for the process around the CLI, and its main() in
+// this process for the refusals and warnings (issue 14: a process each cost ~1.5 s of CPU).
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "replace-cli-"));
 const MASTER_1_URN = "urn:pulumi:dev::mesos-cluster::mesos-cluster:index:MesosCluster$mesos-cluster:nodes:NodeGroup$aws:ec2/instance:Instance::cell-1-master-1";
@@ -40,41 +43,55 @@ async function replace(env: NodeJS.ProcessEnv, ...args: string[]) {
     return result;
 }
 
-describe("npm run replace", () => {
-    let noCli: NodeJS.ProcessEnv;
-    beforeAll(() => {
-        noCli = pathWith();
-    });
+/** The same stand-in, in-process: what `pulumi` would answer, as spawnSync returns it. */
+function fakePulumi(pulumi?: { masterStates: Record<string, string>; exportFails?: boolean }): ReplaceDeps["pulumi"] {
+    const answer = (status: number, stdout = "", stderr = "") => ({ pid: 0, output: [], stdout, stderr, status, signal: null }) as SpawnSyncReturns<string>;
+    return (args) => {
+        if (!pulumi) return { ...answer(0), status: null, error: Object.assign(new Error("spawnSync pulumi ENOENT"), { code: "ENOENT" }) };
+        if (args[0] === "version") return answer(0, "v3.200.0\n");
+        if (args[0] === "stack") {
+            if (pulumi.exportFails) return answer(255, "", "error: no stack named 'dev' found\n");
+            const resources = Object.entries(pulumi.masterStates).map(([node, instanceState]) => ({ urn: urnOf(node), type: "aws:ec2/instance:Instance", outputs: { instanceState } }));
+            return answer(0, JSON.stringify({ version: 3, deployment: { resources } }));
+        }
+        throw new Error(`unexpected pulumi ${args.join(" ")}`);
+    };
+}
 
+/**
+ * The CLI's main() in this process, the program imported afresh through vitest's loader: the
+ * cases below exercise its logic, not the process around it (the two above do).
+ */
+async function replaceInProcess(pulumi: ReturnType<typeof fakePulumi>, ...args: string[]) {
+    const out: string[] = [];
+    const err: string[] = [];
+    const rebuild = process.env.MESOS_CLUSTER_REBUILD;
+    try {
+        const code = await main(args, {
+            pulumi,
+            out: (line) => out.push(line),
+            err: (line) => err.push(line),
+            load: async () => {
+                vi.resetModules();
+                return (await import("../index.js")) as Record<string, unknown>;
+            },
+        });
+        const result = { code, stdout: out.map((l) => `${l}\n`).join(""), stderr: err.map((l) => `${l}\n`).join("") };
+        for (const line of `${result.stdout}\n${result.stderr}`.split("\n")) expect(line.match(/error:/gi)?.length ?? 0, line).toBeLessThanOrEqual(1);
+        return result;
+    } finally {
+        if (rebuild === undefined) delete process.env.MESOS_CLUSTER_REBUILD;
+        else process.env.MESOS_CLUSTER_REBUILD = rebuild;
+    }
+}
+
+// End to end: a process of its own each, with a PATH of its own, side by side.
+describe.concurrent("npm run replace", () => {
     it("--dry-run prints the targeted up for master-1 with the engine's URN and the rebuild variable", async () => {
-        const result = await replace(noCli, "master-1", "--dry-run", "--", "--yes");
+        const result = await replace(pathWith(), "master-1", "--dry-run", "--", "--yes");
         expect(result.code, result.stderr).toBe(0);
         expect(result.stdout.trim()).toBe(`MESOS_CLUSTER_REBUILD=master-1 pulumi up --replace '${MASTER_1_URN}' --stack dev --yes`);
         expect(result.stderr).toMatch(/could not check whether another master is down/);
-    });
-
-    it("refuses an unknown node and lists the valid names", async () => {
-        const result = await replace(noCli, "master-4", "--dry-run");
-        expect(result.code).toBe(1);
-        expect(result.stdout).toBe("");
-        expect(result.stderr).toContain('"master-4" is not a node of stack dev; valid names: border-1, quorum-1, quorum-2, quorum-3, master-1, master-2, master-3, worker-1, worker-2, worker-3');
-    });
-
-    it("says the pulumi CLI is needed when there is none and no --dry-run, before evaluating the plan", async () => {
-        const result = await replace(noCli, "worker-2");
-        expect(result.code).toBe(1);
-        // No `note:` about placeholders: the stack file was not even read.
-        expect(result.stderr.trim().split("\n")).toEqual([
-            "error: the pulumi CLI is needed to replace a node and none is on PATH (https://www.pulumi.com/docs/install/).",
-            "error: --dry-run prints the command instead.",
-        ]);
-    });
-
-    it("says why pulumi stack export failed with one error: prefix, before evaluating the plan", async () => {
-        const env = pathWith({ masterStates: {}, exportFails: true });
-        const result = await replace(env, "master-1", "--dry-run");
-        expect(result.code).toBe(1);
-        expect(result.stderr.trim()).toBe("error: pulumi stack export --stack dev failed: no stack named 'dev' found");
     });
 
     it("checks the stack state, then runs pulumi up --replace with MESOS_CLUSTER_REBUILD set", async () => {
@@ -85,10 +102,35 @@ describe("npm run replace", () => {
         const upArgs = fs.readFileSync(path.join(env.PATH!.split(":")[0], "up.args"), "utf8").trim().split("\n");
         expect(upArgs).toEqual(["REBUILD=master-1", "up", "--replace", MASTER_1_URN, "--stack", "dev", "--yes"]);
     });
+});
+
+// The program's evaluation under mocks is process-wide: these run one after another.
+describe("npm run replace, its refusals and warnings (main() in-process)", () => {
+    it("refuses an unknown node and lists the valid names", async () => {
+        const result = await replaceInProcess(fakePulumi(), "master-4", "--dry-run");
+        expect(result.code).toBe(1);
+        expect(result.stdout).toBe("");
+        expect(result.stderr).toContain('"master-4" is not a node of stack dev; valid names: border-1, quorum-1, quorum-2, quorum-3, master-1, master-2, master-3, worker-1, worker-2, worker-3');
+    });
+
+    it("says the pulumi CLI is needed when there is none and no --dry-run, before evaluating the plan", async () => {
+        const result = await replaceInProcess(fakePulumi(), "worker-2");
+        expect(result.code).toBe(1);
+        // No `note:` about placeholders: the stack file was not even read.
+        expect(result.stderr.trim().split("\n")).toEqual([
+            "error: the pulumi CLI is needed to replace a node and none is on PATH (https://www.pulumi.com/docs/install/).",
+            "error: --dry-run prints the command instead.",
+        ]);
+    });
+
+    it("says why pulumi stack export failed with one error: prefix, before evaluating the plan", async () => {
+        const result = await replaceInProcess(fakePulumi({ masterStates: {}, exportFails: true }), "master-1", "--dry-run");
+        expect(result.code).toBe(1);
+        expect(result.stderr.trim()).toBe("error: pulumi stack export --stack dev failed: no stack named 'dev' found");
+    });
 
     it("warns with seed 002's rule before replacing a master while another is down", async () => {
-        const env = pathWith({ masterStates: { "master-1": "running", "master-2": "stopped", "master-3": "running" } });
-        const result = await replace(env, "master-1", "--dry-run");
+        const result = await replaceInProcess(fakePulumi({ masterStates: { "master-1": "running", "master-2": "stopped", "master-3": "running" } }), "master-1", "--dry-run");
         expect(result.code).toBe(0);
         expect(result.stderr).toMatch(/warning: replacing master-1 while another master is down: master-2 \(instanceState stopped\)/);
         expect(result.stderr).toMatch(/the quorum is LOST/);
@@ -96,8 +138,7 @@ describe("npm run replace", () => {
     });
 
     it("refuses a node the stack state does not hold", async () => {
-        const env = pathWith({ masterStates: { "master-2": "running", "master-3": "running" } });
-        const result = await replace(env, "master-1", "--dry-run");
+        const result = await replaceInProcess(fakePulumi({ masterStates: { "master-2": "running", "master-3": "running" } }), "master-1", "--dry-run");
         expect(result.code).toBe(1);
         expect(result.stderr).toContain(`${MASTER_1_URN} is not in the state of stack dev`);
     });

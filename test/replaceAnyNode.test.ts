@@ -25,7 +25,9 @@ async function freePorts(count: number): Promise<number[]> {
     return ports;
 }
 
-describe("etcd-member-swap.sh with three real etcd members", () => {
+// Side by side with the other suites (real etcd members on ports of their own); its cases build
+// on each other, in order.
+describe.concurrent("etcd-member-swap.sh with three real etcd members", () => {
     const dir = scratch("etcd-swap-");
     const members = [1, 2, 3].map((n) => ({ name: `q${n}`, data: path.join(dir, `data-${n}`), env: path.join(dir, `env-${n}`), client: 0, peer: 0 }));
     const processes = new Map<string, ChildProcess>();
@@ -91,14 +93,14 @@ describe("etcd-member-swap.sh with three real etcd members", () => {
         await Promise.all(members.map(stop));
     });
 
-    it("does nothing on a healthy member (the cluster's first start)", async () => {
+    it.sequential("does nothing on a healthy member (the cluster's first start)", async () => {
         const result = await swap();
         expect(result.code, result.stderr).toBe(0);
         expect(result.stdout).toContain("q1 is a healthy member");
         expect(fs.readFileSync(members[0].env, "utf8")).toContain("ETCD_INITIAL_CLUSTER_STATE=new");
     }, 60_000);
 
-    it("swaps a rebuilt member: old id removed, new member started as existing, every key readable from it", async () => {
+    it.sequential("swaps a rebuilt member: old id removed, new member started as existing, every key readable from it", async () => {
         const oldId = (await ctl(members[1], "member", "list")).stdout.split("\n").find((l) => l.includes(", q1, "))!.split(",")[0];
         // The node is rebuilt: empty data dir, and the unit starts it under its old identity as "new".
         await stop(members[0]);
@@ -116,7 +118,7 @@ describe("etcd-member-swap.sh with three real etcd members", () => {
         expect(read.stdout.trim()).toBe("kept");
     }, 90_000);
 
-    it("refuses, changing nothing, when the other members have no quorum", async () => {
+    it.sequential("refuses, changing nothing, when the other members have no quorum", async () => {
         await stop(members[2]);
         await stop(members[0]);
         const before = snapshot(dir);
@@ -128,24 +130,28 @@ describe("etcd-member-swap.sh with three real etcd members", () => {
     }, 60_000);
 });
 
-describe("agent-reregister.sh against a fake leading master", () => {
-    let server: http.Server;
-    let port = 0;
-    let slaves: { id: string; hostname: string; active: boolean }[] = [];
-    beforeAll(async () => {
-        server = http.createServer((req, res) => {
+// The cases run side by side (each waits on the script's own 2 s deadline): each gets a fake
+// leading master of its own.
+describe.concurrent("agent-reregister.sh against a fake leading master", () => {
+    type Slave = { id: string; hostname: string; active: boolean };
+    const servers: http.Server[] = [];
+    /** A leading master that lists `slaves`, answering /master/redirect with itself. */
+    const leader = async (slaves: Slave[]): Promise<number> => {
+        let port = 0;
+        const server = http.createServer((req, res) => {
             if (req.url === "/master/redirect") res.writeHead(307, { Location: `//127.0.0.1:${port}` }).end();
             else res.end(JSON.stringify({ slaves }));
         });
+        servers.push(server);
         await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
         port = (server.address() as net.AddressInfo).port;
-    });
-    afterAll(() => server.close());
-    const check = () => run("bash", [script("agent-reregister.sh"), "--hostname", "worker-2.cell-1.example", "--timeout", "2", `http://127.0.0.1:${port}`]);
+        return port;
+    };
+    afterAll(() => servers.forEach((s) => s.close()));
+    const check = async (slaves: Slave[]) => run("bash", [script("agent-reregister.sh"), "--hostname", "worker-2.cell-1.example", "--timeout", "2", `http://127.0.0.1:${await leader(slaves)}`]);
 
     it("succeeds when exactly one agent, active, is listed for the worker", async () => {
-        slaves = [{ id: "new-S1", hostname: "worker-2.cell-1.example", active: true }, { id: "S9", hostname: "worker-1.cell-1.example", active: true }];
-        const result = await check();
+        const result = await check([{ id: "new-S1", hostname: "worker-2.cell-1.example", active: true }, { id: "S9", hostname: "worker-1.cell-1.example", active: true }]);
         expect(result.code, result.stderr).toBe(0);
         expect(result.stdout).toContain("lists one agent for worker-2.cell-1.example: new-S1, active");
     });
@@ -155,14 +161,13 @@ describe("agent-reregister.sh against a fake leading master", () => {
         ["no agent yet", []],
         ["the agent inactive", [{ id: "new-S1", hostname: "worker-2.cell-1.example", active: false }]],
     ])("fails, bounded, with %s", async (_, listed) => {
-        slaves = listed;
-        const result = await check();
+        const result = await check(listed);
         expect(result.code).not.toBe(0);
         expect(result.stderr).toMatch(/error: after 2 s: the leader lists for worker-2\.cell-1\.example: /);
     });
 });
 
-describe("the master set under mocks", () => {
+describe.concurrent("the master set under mocks", () => {
     let dev: Evaluation;
     beforeAll(async () => {
         dev = await evaluateStack();

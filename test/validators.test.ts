@@ -16,6 +16,8 @@ import {
     shellcheck,
     validateCloudConfigs,
     verifyUnits,
+    verifyUnitsAsync,
+    type VerifyResult,
 } from "./helpers/validators";
 import { devRawConfig, withPatch } from "./helpers/devConfig";
 
@@ -114,16 +116,23 @@ describe("cloud-init schema", () => {
 });
 
 describe("systemd-analyze verify", () => {
-    it("passes every unit of every node with no output at all", () => {
+    it("passes every unit of every node with no output at all", async () => {
         let units = 0;
-        timed(`systemd-analyze verify, ${parsed.size} nodes`, () => {
-            for (const [name, doc] of parsed) {
-                units += doc.files.filter(isUnitFile).length;
-                const result = verifyUnits(doc);
-                expect(result.output, name).toBe("");
-                expect(result.status, name).toBe(0);
-            }
-        });
+        const start = performance.now();
+        // Side by side, a few at a time: each run is a process of its own.
+        const queue = [...parsed];
+        const results = new Map<string, VerifyResult>();
+        await Promise.all(
+            Array.from({ length: 4 }, async () => {
+                for (let next = queue.shift(); next; next = queue.shift()) results.set(next[0], await verifyUnitsAsync(next[1]));
+            }),
+        );
+        console.log(`systemd-analyze verify, ${parsed.size} nodes: ${Math.round(performance.now() - start)} ms`);
+        for (const [name, doc] of parsed) {
+            units += doc.files.filter(isUnitFile).length;
+            expect(results.get(name)!.output, name).toBe("");
+            expect(results.get(name)!.status, name).toBe(0);
+        }
         console.log(`systemd-analyze verify: ${units} unit files`);
         expect(units).toBeGreaterThan(40);
     });

@@ -1,9 +1,9 @@
-import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { PlannedNode } from "../plan/clusterPlan";
 import type { Role } from "../catalog/roles";
 import type { NodeUserData } from "../userdata/userData";
 import type { ClusterSecrets } from "../secrets/clusterSecrets";
+import { LeanDnsRecord, LeanInstance } from "../runtime/leanResources";
 
 export interface NodeGroupArgs {
     readonly role: Role;
@@ -47,18 +47,19 @@ export function instanceOptions(node: PlannedNode, rebuild: ReadonlySet<string>)
 
 /** One EC2 instance per node of a role, each at its planned private IP, with its DNS name. */
 export class NodeGroup extends pulumi.ComponentResource {
-    readonly instances: ReadonlyMap<string, aws.ec2.Instance>;
+    /** aws.ec2.Instance as registered, holding `id` only (see runtime/leanResources.ts). */
+    readonly instances: ReadonlyMap<string, LeanInstance>;
     /** Each node's SSH host key public half (authorized_keys form): what the post-steps pin. */
     readonly hostKeys: ReadonlyMap<string, pulumi.Output<string>>;
 
     constructor(name: string, args: NodeGroupArgs, opts?: pulumi.ComponentResourceOptions) {
         super("mesos-cluster:nodes:NodeGroup", name, {}, opts);
-        const instances = new Map<string, aws.ec2.Instance>();
+        const instances = new Map<string, LeanInstance>();
         const hostKeys = new Map<string, pulumi.Output<string>>();
         for (const node of args.nodes) {
             const userData = args.userData.get(node.name);
             if (!userData) throw new Error(`no user data rendered for ${node.name}`);
-            const instance = new aws.ec2.Instance(`${name}-${node.index}`, {
+            const instance = new LeanInstance(`${name}-${node.index}`, {
                 ami: args.ami,
                 instanceType: node.instanceType,
                 subnetId: args.subnetId(node),
@@ -93,7 +94,7 @@ export class NodeGroup extends pulumi.ComponentResource {
             // After the instance: the key is replaced with it (and the node waits for it at boot).
             hostKeys.set(node.name, args.secrets.hostKey(node, instance).publicKeyOpenssh.apply((key) => key.trim()));
             // The node's name belongs to the node: added and removed with it, nothing else changes.
-            new aws.route53.Record(`${name}-${node.index}-dns`, {
+            new LeanDnsRecord(`${name}-${node.index}-dns`, {
                 zoneId: args.zoneId,
                 name: node.fqdn,
                 type: "A",

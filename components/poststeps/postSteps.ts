@@ -1,9 +1,9 @@
-import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import type { ClusterPlan } from "../plan/clusterPlan";
 import type { PostStep } from "./commandSpec";
 import { planPostSteps } from "./sequence";
+import { LeanRemoteCommand } from "../runtime/leanResources";
 
 export interface PostStepsArgs {
     readonly plan: ClusterPlan;
@@ -29,7 +29,8 @@ export interface PostStepsArgs {
  * replacement they would run against the new host at the same IP.
  */
 export class PostSteps extends pulumi.ComponentResource {
-    readonly commands: ReadonlyMap<string, command.remote.Command>;
+    /** command.remote.Command as registered, holding `id` only (see runtime/leanResources.ts). */
+    readonly commands: ReadonlyMap<string, LeanRemoteCommand>;
     /** Each command's node and step, by command name, in run order. */
     readonly steps: readonly { readonly name: string; readonly node: string; readonly step: PostStep }[];
 
@@ -47,7 +48,19 @@ export class PostSteps extends pulumi.ComponentResource {
         };
         const border = args.plan.nodes.find((n) => n.role === "border");
         if (!border) throw new Error("PostSteps: the plan has no border to jump through");
-        const proxy = { host: args.borderPublicIp, user: args.sshUser, privateKey: args.sshPrivateKey, hostKey: hostKeyOf(border.name) };
+        // Every command's connection, through the border, each pinning its own host's key and
+        // the border's: the jump host's address, the private key and the border's key are
+        // resolved once for all of them, and each connection is one Output (LeanRemoteCommand
+        // then wraps it as a secret), not a structure of Outputs to walk.
+        const through = pulumi.all([args.borderPublicIp, args.sshPrivateKey, hostKeyOf(border.name)]);
+        const connectionTo = (host: string, node: string) =>
+            pulumi.all([through, hostKeyOf(node)]).apply(([[borderIp, privateKey, borderKey], hostKey]) => ({
+                host,
+                user: args.sshUser,
+                privateKey,
+                hostKey,
+                proxy: { host: borderIp, user: args.sshUser, privateKey, hostKey: borderKey },
+            }));
         // The cluster's replacement marker: a new value only in a run that rebuilds nodes (the
         // keepers name them and their new ids), the stored one otherwise. Commands every node
         // must redo after any replacement carry it as a trigger.
@@ -58,7 +71,7 @@ export class PostSteps extends pulumi.ComponentResource {
                 rebuilt: pulumi.all(rebuilt.map((node) => instanceOf(node).id)).apply((ids) => rebuilt.map((node, i) => `${node}=${ids[i]}`).join(",")),
             },
         }, { parent: this, ignoreChanges: rebuilt.length > 0 ? [] : ["keepers"] });
-        const commands = new Map<string, command.remote.Command>();
+        const commands = new Map<string, LeanRemoteCommand>();
         const specs = planPostSteps(args.plan, name);
         for (const spec of specs) {
             const after = spec.dependsOn.map((dependency) => {
@@ -66,8 +79,8 @@ export class PostSteps extends pulumi.ComponentResource {
                 if (!resource) throw new Error(`PostSteps: ${spec.name} depends on ${dependency}, which is not planned before it`);
                 return resource;
             });
-            commands.set(spec.name, new command.remote.Command(spec.name, {
-                connection: { host: spec.host, user: args.sshUser, privateKey: args.sshPrivateKey, hostKey: hostKeyOf(spec.node), proxy },
+            commands.set(spec.name, new LeanRemoteCommand(spec.name, {
+                connection: connectionTo(spec.host, spec.node),
                 create: spec.script,
                 triggers: [...spec.triggerNodes.map((node) => instanceOf(node).id), ...(spec.onAnyReplacement ? [marker.hex] : [])],
             }, {

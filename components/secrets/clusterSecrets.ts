@@ -126,7 +126,7 @@ export class ClusterSecrets extends pulumi.ComponentResource {
      * public key. Kept in SSM with a binding (`<instance id> <public key>`) written after it,
      * which the node's boot fetch waits for: it never installs its predecessor's key.
      */
-    hostKey(node: PlannedNode, instance: aws.ec2.Instance, opts?: pulumi.CustomResourceOptions): tls.PrivateKey {
+    hostKey(node: PlannedNode, instance: pulumi.CustomResource, opts?: pulumi.CustomResourceOptions): tls.PrivateKey {
         const parent = { parent: this, ...opts };
         const base = `${this.clusterId}-${node.name}-ssh-host`;
         const key = new tls.PrivateKey(`${base}-key`, { algorithm: "ED25519" }, { ...parent, replacementTrigger: instance.id });

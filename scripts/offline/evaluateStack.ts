@@ -31,7 +31,13 @@ const RUNTIME_WARNING = "warning: [runtime] ";
  * mocks the way `pulumi up` would, and turn every way that can fail into `error:` lines and
  * exit code 1. Config warnings go to `err` as `warning:` lines, once.
  */
-export async function evaluateStackFile(file: string, stack: string, err: (line: string) => void): Promise<StackEvaluation> {
+export async function evaluateStackFile(
+    file: string,
+    stack: string,
+    err: (line: string) => void,
+    /** Imports the program: index.ts through the loader this process registered (the CLIs: ts-node as the Pulumi CLI does); the tests pass their own. */
+    load: () => Promise<Record<string, unknown>> = async () => require(path.join(PROJECT_ROOT, "index.ts")),
+): Promise<StackEvaluation> {
     let stackConfig: StackConfig;
     try {
         stackConfig = readStackConfig(file);
@@ -66,7 +72,7 @@ export async function evaluateStackFile(file: string, stack: string, err: (line:
             config: stackConfig.config,
             secretKeys: stackConfig.secretKeys,
             stack,
-            load: async () => require(path.join(PROJECT_ROOT, "index.ts")),
+            load,
         });
     } catch (error) {
         const lines = (error as { lines?: readonly string[] }).lines;

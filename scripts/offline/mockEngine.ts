@@ -82,7 +82,7 @@ async function resolveDeep(value: unknown): Promise<unknown> {
 
 // Computed outputs a real provider would return, for the few properties the program reads back.
 function mockState(type: string, name: string, inputs: Record<string, any>): Record<string, any> {
-    const generated = secretState(type, name, inputs, triggers.get(`${type}::${name}`), { sentinel });
+    const generated = secretState(type, name, inputs, engine.triggers.get(`${type}::${name}`), { sentinel: engine.sentinel });
     if (generated) return generated;
     switch (type) {
         case "aws:ec2/eip:Eip":
@@ -109,31 +109,75 @@ function mockState(type: string, name: string, inputs: Record<string, any>): Rec
     }
 }
 
-let captured: RegisteredResource[] = [];
-let sentinel: string | undefined;
-/** replacementTrigger by `type::name`, read from the request before the mocks' newResource runs. */
-const triggers = new Map<string, unknown>();
-let idOverrides: Readonly<Record<string, string>> = {};
-let patched = false;
+/**
+ * What the patched monitor records, one per process: the SDK is loaded once per process, and a
+ * test worker that runs many files in one module graph may load this module more than once
+ * (vi.resetModules); every copy must record into, and patch for, the same evaluation.
+ */
+interface EngineState {
+    patched: boolean;
+    captured: RegisteredResource[];
+    /** Construction order: the program's own order, whatever order the registrations reach the monitor in. */
+    constructed: Map<string, number[]>;
+    constructionCount: number;
+    constructionIndex: WeakMap<RegisteredResource, number>;
+    idOverrides: Readonly<Record<string, string>>;
+    /** What every generated secret is answered with, when a test asks (see secretState). */
+    sentinel: string | undefined;
+    /** replacementTrigger by `type::name`, read from the request before the mocks' newResource runs. */
+    triggers: Map<string, unknown>;
+}
+const ENGINE = Symbol.for("mesos-cluster.offline.mockEngine");
+const engine: EngineState = ((globalThis as Record<symbol, unknown>)[ENGINE] ??= {
+    patched: false,
+    captured: [],
+    constructed: new Map(),
+    constructionCount: 0,
+    constructionIndex: new WeakMap(),
+    idOverrides: {},
+    sentinel: undefined,
+    triggers: new Map(),
+} satisfies EngineState) as EngineState;
+const constructionKey = (type: string, name: string) => `${type}\u0000${name}`;
 
 function patchMonitor(): void {
-    if (patched) return;
-    patched = true;
+    if (engine.patched) return;
+    engine.patched = true;
+    // The Resource constructor calls it synchronously, in the order the program makes resources;
+    // the request reaches the monitor once its inputs have resolved, in an order that depends on
+    // how many turns each input takes. Resources are listed in the first order.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const runtimeResource = require("@pulumi/pulumi/runtime/resource") as { registerResource: (res: unknown, parent: unknown, t: string, name: string, ...rest: unknown[]) => void };
+    const register = runtimeResource.registerResource;
+    runtimeResource.registerResource = function (res, parent, t, name, ...rest) {
+        const key = constructionKey(t, name);
+        if (!engine.constructed.has(key)) engine.constructed.set(key, []);
+        engine.constructed.get(key)!.push(engine.constructionCount++);
+        return register.call(this, res, parent, t, name, ...rest);
+    };
     const original = MockMonitor.prototype.registerResource;
     MockMonitor.prototype.registerResource = async function (this: MockMonitor, req: any, callback: (err: any, res: any) => void) {
         const trigger = req.hasReplacementTrigger?.() ? req.getReplacementTrigger().toJavaScript() : undefined;
-        triggers.set(`${req.getType()}::${req.getName()}`, trigger);
+        engine.triggers.set(`${req.getType()}::${req.getName()}`, trigger);
         return original.call(this, req, (err: any, res: any) => {
             if (!err && res) {
-                const inputs = pulumi.runtime.deserializeProperties(req.getObject());
-                captured.push({
+                // Inputs are decoded when first read: the bench never reads most of them, and
+                // decoding thousands of requests twice is the offline engine's cost, not the program's.
+                const struct = req.getObject();
+                let inputs: Record<string, any> | undefined;
+                let wireInputs: Record<string, any> | undefined;
+                const record: RegisteredResource = {
                     type: req.getType(),
                     name: req.getName(),
                     urn: res.getUrn(),
                     id: res.getId(),
                     custom: req.getCustom(),
-                    inputs,
-                    wireInputs: req.getObject()?.toJavaScript() ?? {},
+                    get inputs() {
+                        return (inputs ??= pulumi.runtime.deserializeProperties(struct));
+                    },
+                    get wireInputs() {
+                        return (wireInputs ??= struct?.toJavaScript() ?? {});
+                    },
                     parent: req.getParent(),
                     deleteBeforeReplace: req.getDeletebeforereplace(),
                     ignoreChanges: req.getIgnorechangesList(),
@@ -141,31 +185,35 @@ function patchMonitor(): void {
                     protect: req.getProtect(),
                     dependsOn: req.getDependenciesList(),
                     replacementTrigger: trigger,
-                });
+                };
+                engine.constructionIndex.set(record, engine.constructed.get(constructionKey(record.type, record.name))?.shift() ?? Number.MAX_SAFE_INTEGER);
+                engine.captured.push(record);
             }
             callback(err, res);
         });
     };
 }
 
-/** Evaluates the program once under mocks (preview=false, so Outputs resolve). */
 /** The AWS account id the offline engine answers with. */
 export const MOCK_ACCOUNT = "123456789012";
 // The closures below read this local, not the export: under the CLI's loader (ts-node 7,
 // CommonJS) they read `exports.MOCK_ACCOUNT`, which was found undefined at call time there.
 const ACCOUNT = MOCK_ACCOUNT;
 
+/** Evaluates the program once under mocks (preview=false, so Outputs resolve). */
 export async function evaluateProgram(options: EvaluateOptions): Promise<Evaluation> {
     patchMonitor();
-    captured = [];
-    triggers.clear();
-    sentinel = options.secretSentinel;
-    idOverrides = options.ids ?? {};
+    engine.captured = [];
+    engine.constructed = new Map();
+    engine.constructionCount = 0;
+    engine.idOverrides = options.ids ?? {};
+    engine.triggers.clear();
+    engine.sentinel = options.secretSentinel;
     pulumi.runtime.setAllConfig(options.config, [...(options.secretKeys ?? [])]);
     await pulumi.runtime.setMocks(
         {
             newResource: (args) => ({
-                id: args.custom ? idOverrides[args.name] ?? `${args.name}-id` : undefined,
+                id: args.custom ? engine.idOverrides[args.name] ?? `${args.name}-id` : undefined,
                 state: mockState(args.type, args.name, args.inputs),
             }),
             call: (args) => {
@@ -184,7 +232,7 @@ export async function evaluateProgram(options: EvaluateOptions): Promise<Evaluat
         exports = await options.load();
     } catch (err) {
         // Tells a caller how far the program got: a config error must come before any resource.
-        if (err !== null && typeof err === "object") Object.assign(err, { resourcesRegistered: captured.length });
+        if (err !== null && typeof err === "object") Object.assign(err, { resourcesRegistered: engine.captured.length });
         throw err;
     }
     const outputs: Record<string, unknown> = {};
@@ -193,7 +241,7 @@ export async function evaluateProgram(options: EvaluateOptions): Promise<Evaluat
         outputs[key] = await resolveDeep(value);
     }
     await waitForRPCs();
-    const resources = [...captured];
+    const resources = [...engine.captured].sort((a, b) => engine.constructionIndex.get(a)! - engine.constructionIndex.get(b)!);
     const seen = new Set<string>();
     const duplicateUrns = resources.map((r) => r.urn).filter((urn) => (seen.has(urn) ? true : (seen.add(urn), false)));
     return { resources, duplicateUrns, outputs };

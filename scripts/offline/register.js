@@ -8,6 +8,10 @@ const path = require("path");
 
 function registerTypeScriptLikePulumi(projectRoot = path.resolve(__dirname, "..", "..")) {
     process.chdir(projectRoot);
+    // The CLI's entry point (@pulumi/pulumi/cmd/run/index.js) installs source-map-support first:
+    // every stack read while the program runs is then mapped through ts-node's source maps,
+    // which is what makes a stack trace cost what it costs under `pulumi up`.
+    require(require.resolve("source-map-support/register", { paths: [path.dirname(require.resolve("@pulumi/pulumi/package.json"))] }));
     const tsutils = require("@pulumi/pulumi/tsutils");
     // semver as the SDK itself resolves it.
     const semver = require(require.resolve("semver", { paths: [path.dirname(require.resolve("@pulumi/pulumi/package.json"))] }));

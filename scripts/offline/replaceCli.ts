@@ -134,6 +134,8 @@ export interface ReplaceDeps {
     readonly pulumi: (args: string[], env: NodeJS.ProcessEnv, capture: boolean) => SpawnSyncReturns<string>;
     readonly out: (line: string) => void;
     readonly err: (line: string) => void;
+    /** Imports the program (default: index.ts through this process's loader); the tests run main() in-process with their own. */
+    readonly load?: () => Promise<Record<string, unknown>>;
 }
 
 const defaultDeps: ReplaceDeps = {
@@ -185,7 +187,7 @@ export async function main(argv: string[], deps: ReplaceDeps = defaultDeps): Pro
 
     // The node list comes from the plan itself, before the rebuild variable names anything.
     delete process.env[REBUILD_ENV];
-    const evaluated = await evaluateStackFile(stackFile(PROJECT_ROOT, args.stack), args.stack, deps.err);
+    const evaluated = await evaluateStackFile(stackFile(PROJECT_ROOT, args.stack), args.stack, deps.err, deps.load);
     if (!evaluated.ok) return evaluated.exitCode;
     const { evaluation } = evaluated;
     const planned = plannedInstances(evaluation);

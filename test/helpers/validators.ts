@@ -1,4 +1,4 @@
-import { spawnSync } from "child_process";
+import { spawn, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -165,6 +165,34 @@ export interface VerifyResult {
  * binary from a package that is not installed is reported, as on the node itself.
  */
 export function verifyUnits(doc: CloudConfigDoc): VerifyResult {
+    const { root, args, env } = unitsRoot(doc);
+    try {
+        const run = spawnSync(args[0], args.slice(1), { encoding: "utf8", env });
+        return { status: run.status, output: `${run.stdout}${run.stderr}`.trim() };
+    } finally {
+        fs.rmSync(root, { recursive: true, force: true });
+    }
+}
+
+/** verifyUnits without blocking: many nodes' verifications run side by side. */
+export async function verifyUnitsAsync(doc: CloudConfigDoc): Promise<VerifyResult> {
+    const { root, args, env } = unitsRoot(doc);
+    try {
+        return await new Promise<VerifyResult>((resolve, reject) => {
+            const child = spawn(args[0], args.slice(1), { env, stdio: ["ignore", "pipe", "pipe"] });
+            let output = "";
+            child.stdout.on("data", (chunk) => (output += chunk));
+            child.stderr.on("data", (chunk) => (output += chunk));
+            child.on("error", reject);
+            child.on("close", (status) => resolve({ status, output: output.trim() }));
+        });
+    } finally {
+        fs.rmSync(root, { recursive: true, force: true });
+    }
+}
+
+/** The node's file system for verifyUnits, and the systemd-analyze command line over its units. */
+function unitsRoot(doc: CloudConfigDoc): { root: string; args: string[]; env: NodeJS.ProcessEnv } {
     const analyze = requireTool("systemd-analyze");
     const root = tempDir("units-root-");
     try {
@@ -188,13 +216,14 @@ export function verifyUnits(doc: CloudConfigDoc): VerifyResult {
                 if (!fs.existsSync(inRoot) && isBaseSystemCommand(exec)) put(exec, "#!/bin/sh\nexit 0\n", 0o755);
             }
         }
-        const run = spawnSync(analyze, ["verify", `--root=${root}`, ...units.map((u) => path.basename(u.path))], {
-            encoding: "utf8",
+        return {
+            root,
+            args: [analyze, "verify", `--root=${root}`, ...units.map((u) => path.basename(u.path))],
             env: { ...process.env, SYSTEMD_LOG_COLOR: "0", SYSTEMD_PAGER: "" },
-        });
-        return { status: run.status, output: `${run.stdout}${run.stderr}`.trim() };
-    } finally {
+        };
+    } catch (err) {
         fs.rmSync(root, { recursive: true, force: true });
+        throw err;
     }
 }
 
