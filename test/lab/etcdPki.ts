@@ -5,9 +5,10 @@ import { CertSpec, EtcdCertPlan, opensslExtensions } from "../../components/secr
 
 /**
  * etcd's certificates issued with openssl from the program's own table
- * (components/secrets/etcdCerts.ts): the lab's and the TLS tests' stand-in for the
- * @pulumi/tls resources, which only a real `pulumi up` creates. EC P-256 keys, as @pulumi/tls's
- * ECDSA keys; PEM files named as under SECRETS_DIR.
+ * (components/secrets/etcdCerts.ts), independently of the program's own @pulumi/tls resources:
+ * the TLS tests' certificates (test/etcd.tls.*.test.ts), and a foreign CA's. The lab uses the
+ * program's (the offline engine's, delivered by the boot fetch). EC P-256 keys, as @pulumi/tls's
+ * ECDSA keys.
  */
 
 export interface IssuedPem {
