@@ -15,7 +15,7 @@ import * as pulumi from "@pulumi/pulumi";
 // promises the SDK tracks until they settle, and keeps them for the life of the program. An
 // instance cost ~8x a bare resource and remote.Command ~4x, at 1,000 workers several seconds
 // and hundreds of MiB that nothing reads. The engine sees no difference: the registration
-// request is the one the class sends (test/leanResources.test.ts compares them field by field
+// request is the one the class sends (test/evaluationCost.test.ts compares them field by field
 // under mocks; when an SDK upgrade changes a class, that test says so). What the engine returns
 // for the other properties is still in the state and in `pulumi stack export`; only this program
 // does not hold them as Outputs. Code that needs one reads it from the SDK class instead.

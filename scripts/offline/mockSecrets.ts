@@ -103,7 +103,11 @@ function keyState(pair: KeyPair, name: string, sentinel: string | undefined): Re
     };
 }
 
-const openssl = new Map<string, string>(); // cache: same inputs, same certificate, within a process
+// Cache: same inputs, same certificate, within a process. Kept on globalThis because a test
+// worker that runs many files in one module graph may load this module more than once
+// (vi.resetModules), and two evaluations compared with each other must see the same certificates.
+const OPENSSL_CACHE = Symbol.for("mesos-cluster.offline.mockSecrets.openssl");
+const openssl: Map<string, string> = ((globalThis as Record<symbol, unknown>)[OPENSSL_CACHE] ??= new Map<string, string>()) as Map<string, string>;
 
 function runOpenssl(args: string[], files: Record<string, string>): string {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "mesos-cluster-mock-tls-"));
