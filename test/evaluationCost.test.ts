@@ -5,7 +5,19 @@ import * as fs from "fs";
 import * as path from "path";
 import { MockMonitor } from "@pulumi/pulumi/runtime/mocks";
 import { beforeAll, describe, expect, it } from "vitest";
-import { DNS_RECORD_TYPE, INSTANCE_TYPE, LeanDnsRecord, LeanInstance, LeanRemoteCommand, REMOTE_COMMAND_TYPE } from "../components/runtime/leanResources";
+import * as tls from "@pulumi/tls";
+import {
+    DNS_RECORD_TYPE,
+    INSTANCE_TYPE,
+    LeanDnsRecord,
+    LeanInstance,
+    LeanPrivateKey,
+    LeanRemoteCommand,
+    LeanSsmParameter,
+    PRIVATE_KEY_TYPE,
+    REMOTE_COMMAND_TYPE,
+    SSM_PARAMETER_TYPE,
+} from "../components/runtime/leanResources";
 import { boundPromiseStacks, promiseStacks } from "../components/runtime/promiseStacks";
 import { evaluateProgram } from "../scripts/offline/mockEngine";
 import { PROJECT_ROOT } from "./helpers/devConfig";
@@ -87,6 +99,26 @@ describe("the lean resources register exactly what the SDK classes register", ()
                 // Without a connection proxy, and as the program uses it: another lean resource as a trigger.
                 new command.remote.Command("sdk-command-2", { connection: { host: "10.0.0.12" }, create: "true", triggers: [leanInstance.id] }, { parent });
                 new LeanRemoteCommand("lean-command-2", { connection: { host: "10.0.0.12" }, create: "true", triggers: [leanInstance.id] }, { parent });
+                // A node's host key and its two parameters, as clusterSecrets.hostKey makes them.
+                const sdkKey = new tls.PrivateKey("sdk-key", { algorithm: "ED25519" }, { parent, replacementTrigger: leanInstance.id });
+                const leanKey = new LeanPrivateKey("lean-key", { algorithm: "ED25519" }, { parent, replacementTrigger: leanInstance.id });
+                const secureArgs = (key: { privateKeyOpenssh: pulumi.Output<string> }): aws.ssm.ParameterArgs => ({
+                    name: "/cell-1/worker/worker-1/ssh_host_ed25519_key",
+                    type: "SecureString",
+                    tier: "Standard",
+                    value: pulumi.secret(key.privateKeyOpenssh),
+                    tags: { Name: "worker-1" },
+                });
+                const sdkStored = new aws.ssm.Parameter("sdk-param", secureArgs(sdkKey), { parent });
+                const leanStored = new LeanSsmParameter("lean-param", secureArgs(leanKey), { parent });
+                // A plain value the caller unsecrets: the class still sends it as a secret.
+                const bindingArgs = (key: { publicKeyOpenssh: pulumi.Output<string> }): aws.ssm.ParameterArgs => ({
+                    name: "/cell-1/worker/worker-1/host-key-binding",
+                    type: "String",
+                    value: pulumi.unsecret(pulumi.interpolate`i-1 ${key.publicKeyOpenssh}`),
+                });
+                new aws.ssm.Parameter("sdk-binding", bindingArgs(sdkKey), { parent, dependsOn: [sdkStored] });
+                new LeanSsmParameter("lean-binding", bindingArgs(leanKey), { parent, dependsOn: [leanStored] });
                 return {};
             },
             });
@@ -125,8 +157,34 @@ describe("the lean resources register exactly what the SDK classes register", ()
         }
     });
 
+    it("an SSH host key: same type, inputs and options (provider version, secret outputs, replacementTrigger)", () => {
+        const sdk = comparable("sdk-key");
+        expect(sdk.type).toBe(PRIVATE_KEY_TYPE);
+        expect(sdk.additionalsecretoutputsList).toEqual(["privateKeyOpenssh", "privateKeyPem", "privateKeyPemPkcs8"]);
+        expect(sdk.replacementTrigger).toBeDefined();
+        expect(comparable("lean-key")).toEqual(sdk);
+    });
+
+    it("an SSM parameter: same type, inputs (the value always a secret), dependencies and options", () => {
+        for (const what of ["param", "binding"]) {
+            const sdk = comparable(`sdk-${what}`);
+            expect(sdk.type).toBe(SSM_PARAMETER_TYPE);
+            expect(sdk.additionalsecretoutputsList).toEqual(["value", "valueWo"]);
+            const lean = comparable(`lean-${what}`);
+            // Dependencies name the other side's resources: compare their count, then the rest.
+            expect(lean.dependenciesList.length).toBe(sdk.dependenciesList.length);
+            // The offline engine derives each key from its resource's name, so the two values
+            // differ by construction: compare where the value is and that it is a secret.
+            const strip = ({ dependenciesList: _d, propertydependenciesMap: _p, object, ...rest }: Record<string, any>) => ({
+                ...rest,
+                object: JSON.stringify(object).replace(/-----BEGIN OPENSSH PRIVATE KEY-----[^"]*-----END OPENSSH PRIVATE KEY-----(\\n)?/, "<key>").replace(/ssh-ed25519 [A-Za-z0-9+/=]+/, "<public key>"),
+            });
+            expect(strip(lean)).toEqual(strip(sdk));
+        }
+    });
+
     it("gives the engine the caller's line as the resource's source position, as the classes do", () => {
-        for (const name of ["sdk-instance", "lean-instance", "sdk-record", "lean-record", "sdk-command", "lean-command"]) {
+        for (const name of ["sdk-instance", "lean-instance", "sdk-record", "lean-record", "sdk-command", "lean-command", "sdk-key", "lean-key", "sdk-param", "lean-param"]) {
             expect(callSite(name)).toMatch(/\/test\/evaluationCost\.test\.ts$/);
         }
     });

@@ -3,6 +3,8 @@ import * as awsUtilities from "@pulumi/aws/utilities";
 import * as command from "@pulumi/command";
 import * as commandUtilities from "@pulumi/command/utilities";
 import * as pulumi from "@pulumi/pulumi";
+import type * as tls from "@pulumi/tls";
+import * as tlsUtilities from "@pulumi/tls/utilities";
 
 // The resource types every worker adds (issue 14): its instance, its DNS record and its
 // post-step commands (arp-purge, agent-reregister), registered exactly as the SDK classes
@@ -29,6 +31,8 @@ import * as pulumi from "@pulumi/pulumi";
 export const INSTANCE_TYPE = "aws:ec2/instance:Instance";
 export const REMOTE_COMMAND_TYPE = "command:remote:Command";
 export const DNS_RECORD_TYPE = "aws:route53/record:Record";
+export const SSM_PARAMETER_TYPE = "aws:ssm/parameter:Parameter";
+export const PRIVATE_KEY_TYPE = "tls:index/privateKey:PrivateKey";
 
 /** The inputs that are set: an unset one is not sent, and would only cost an Output. */
 function setInputs(args: object): Record<string, unknown> {
@@ -66,5 +70,38 @@ export class LeanRemoteCommand extends pulumi.CustomResource {
         options = pulumi.mergeOptions(options, { additionalSecretOutputs: ["connection"] });
         options = pulumi.mergeOptions(options, { replaceOnChanges: ["triggers[*]"] });
         super(REMOTE_COMMAND_TYPE, name, inputs, options);
+    }
+}
+
+/**
+ * An SSM parameter: as `new aws.ssm.Parameter(name, args, opts)` registers it (`value` sent as a
+ * secret and kept secret in the state, whatever the caller passed), with `id` and `urn` only.
+ * Each node has two (its host key and the key's binding to its instance).
+ */
+export class LeanSsmParameter extends pulumi.CustomResource {
+    constructor(name: string, args: aws.ssm.ParameterArgs, opts: pulumi.CustomResourceOptions = {}) {
+        const { value, valueWo, ...rest } = args;
+        const inputs = setInputs({ ...rest, value: value ? pulumi.secret(value) : undefined, valueWo: valueWo ? pulumi.secret(valueWo) : undefined });
+        let options = pulumi.mergeOptions({ version: awsUtilities.getVersion() }, opts);
+        options = pulumi.mergeOptions(options, { additionalSecretOutputs: ["value", "valueWo"] });
+        super(SSM_PARAMETER_TYPE, name, inputs, options);
+    }
+}
+
+/**
+ * A TLS private key: as `new tls.PrivateKey(name, args, opts)` registers it (its private forms
+ * secret in the state), holding only the two OpenSSH forms the program reads: each node's SSH
+ * host key is one.
+ */
+export class LeanPrivateKey extends pulumi.CustomResource {
+    declare readonly privateKeyOpenssh: pulumi.Output<string>;
+    declare readonly publicKeyOpenssh: pulumi.Output<string>;
+
+    constructor(name: string, args: tls.PrivateKeyArgs, opts: pulumi.CustomResourceOptions = {}) {
+        // Output properties are requested by naming them with no value, as the class does.
+        const inputs = { ...setInputs(args), privateKeyOpenssh: undefined, publicKeyOpenssh: undefined };
+        let options = pulumi.mergeOptions({ version: tlsUtilities.getVersion() }, opts);
+        options = pulumi.mergeOptions(options, { additionalSecretOutputs: ["privateKeyOpenssh", "privateKeyPem", "privateKeyPemPkcs8"] });
+        super(PRIVATE_KEY_TYPE, name, inputs, options);
     }
 }

@@ -1,4 +1,3 @@
-import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import * as tls from "@pulumi/tls";
@@ -6,6 +5,7 @@ import type { Role } from "../catalog/roles";
 import { HOST_KEY_BINDING, parameterName, roleSecretFiles, SECRET_FILES, SecretKey, secretsPath } from "../catalog/secrets";
 import type { ClusterPlan, PlannedNode } from "../plan/clusterPlan";
 import { EtcdPem, roleFileContents, SecretValues } from "./contents";
+import { LeanPrivateKey, LeanSsmParameter } from "../runtime/leanResources";
 
 /**
  * Every secret of the cluster, generated here (@pulumi/random, @pulumi/tls), kept in SSM
@@ -29,8 +29,8 @@ export interface ClusterSecretsArgs {
 }
 
 /** An SSM SecureString parameter of the cluster (name, value a secret). */
-function secureParameter(resourceName: string, name: string, value: pulumi.Input<string>, tags: Record<string, string>, opts: pulumi.CustomResourceOptions): aws.ssm.Parameter {
-    return new aws.ssm.Parameter(resourceName, {
+function secureParameter(resourceName: string, name: string, value: pulumi.Input<string>, tags: Record<string, string>, opts: pulumi.CustomResourceOptions): LeanSsmParameter {
+    return new LeanSsmParameter(resourceName, {
         name,
         type: "SecureString",
         tier: "Standard",
@@ -42,7 +42,7 @@ function secureParameter(resourceName: string, name: string, value: pulumi.Input
 
 export class ClusterSecrets extends pulumi.ComponentResource {
     /** What a node needs in SSM before it boots (its role's files and its own etcd files), by node name. */
-    readonly bootParameters: ReadonlyMap<string, readonly aws.ssm.Parameter[]>;
+    readonly bootParameters: ReadonlyMap<string, readonly LeanSsmParameter[]>;
     private readonly clusterId: string;
     private readonly tags: Record<string, string>;
 
@@ -87,9 +87,9 @@ export class ClusterSecrets extends pulumi.ComponentResource {
             ? pulumi.all([caCert!.certPem, client.cert, client.key]).apply(([caCert, clientCert, clientKey]) => ({ caCert, clientCert, clientKey }))
             : pulumi.output({ caCert: "", clientCert: "", clientKey: "" });
 
-        const boot = new Map<string, aws.ssm.Parameter[]>();
+        const boot = new Map<string, LeanSsmParameter[]>();
         for (const role of args.roles) {
-            const roleParams: aws.ssm.Parameter[] = [];
+            const roleParams: LeanSsmParameter[] = [];
             const contents = pulumi.all([values, etcd]).apply(([v, e]) => roleFileContents(role, plan, v, e));
             for (const key of roleSecretFiles(role).filter((k) => SECRET_FILES[k].scope === "role")) {
                 const value = contents.apply((c) => {
@@ -100,7 +100,7 @@ export class ClusterSecrets extends pulumi.ComponentResource {
                 roleParams.push(secureParameter(`${name}-${role}-${SECRET_FILES[key].file}`, parameterName(plan.clusterId, role, key), value, { ...args.tags, Role: role }, parent));
             }
             for (const node of plan.nodes.filter((n) => n.role === role)) {
-                const own: aws.ssm.Parameter[] = [];
+                const own: LeanSsmParameter[] = [];
                 if (role === "quorum") {
                     // Server and peer in one: etcd's peers authenticate each other as clients too.
                     const pem = signed(`etcd-${node.name}`, { commonName: node.name, organization: "mesos-cluster" }, {
@@ -126,13 +126,14 @@ export class ClusterSecrets extends pulumi.ComponentResource {
      * public key. Kept in SSM with a binding (`<instance id> <public key>`) written after it,
      * which the node's boot fetch waits for: it never installs its predecessor's key.
      */
-    hostKey(node: PlannedNode, instance: pulumi.CustomResource, opts?: pulumi.CustomResourceOptions): tls.PrivateKey {
+    hostKey(node: PlannedNode, instance: pulumi.CustomResource, opts?: pulumi.CustomResourceOptions): LeanPrivateKey {
         const parent = { parent: this, ...opts };
         const base = `${this.clusterId}-${node.name}-ssh-host`;
-        const key = new tls.PrivateKey(`${base}-key`, { algorithm: "ED25519" }, { ...parent, replacementTrigger: instance.id });
+        // Three resources per node, so registered lean (see runtime/leanResources.ts, issue 14).
+        const key = new LeanPrivateKey(`${base}-key`, { algorithm: "ED25519" }, { ...parent, replacementTrigger: instance.id });
         const tags = { ...this.tags, Role: node.role, Name: node.name };
         const stored = secureParameter(`${base}-key-ssm`, parameterName(this.clusterId, node.role, "sshHostKey", node.name), key.privateKeyOpenssh, tags, parent);
-        new aws.ssm.Parameter(`${base}-binding`, {
+        new LeanSsmParameter(`${base}-binding`, {
             name: `${secretsPath(this.clusterId, node.role, node.name)}/${HOST_KEY_BINDING}`,
             type: "String",
             tier: "Standard",
