@@ -31,7 +31,7 @@ async function build(args: Partial<ClusterNetworkArgs>, use?: (network: ClusterN
     return evaluateProgram({
         config: {},
         load: async () => {
-            const { ClusterNetwork } = await import("../components/network/network");
+            const { ClusterNetwork } = await import("../components/network/network.js");
             const network = new ClusterNetwork("t-net", { vpcCidr: "10.9.0.0/16", zones: ZONES, natGateways: OWN_NATS, tags: TAGS, ...args });
             await use?.(network);
             return {};

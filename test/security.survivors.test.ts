@@ -21,7 +21,7 @@ async function groups(vpn: boolean): Promise<Evaluation> {
     return evaluateProgram({
         config: {},
         load: async () => {
-            const { ClusterSecurityGroups } = await import("../components/security/securityGroups");
+            const { ClusterSecurityGroups } = await import("../components/security/securityGroups.js");
             new ClusterSecurityGroups("t-sg", { vpcId: "vpc-1", adminCidrs: ["203.0.113.0/24", "198.51.100.7/32"], vpn, tags: { Cluster: "c1", ManagedBy: "test" } });
             return {};
         },
