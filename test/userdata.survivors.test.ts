@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import { validateConfig } from "../components/config/validate";
 import { ClusterPlan, planCluster } from "../components/plan/clusterPlan";
 import { decodeUserData, encodeUserData, UserDataTooLarge } from "../components/userdata/encode";
-import { unitImage, unitWord, yamlScalar } from "../components/userdata/render";
+import { template, unitImage, unitWord, yamlScalar } from "../components/userdata/render";
 import { renderRoleBundle } from "../components/userdata/roleBundle";
 import { controlPlane, nodeFiles, roleValues } from "../components/userdata/roleValues";
 import { nodeEnvFile, renderAllUserData, renderCloudConfig } from "../components/userdata/userData";
@@ -280,6 +280,7 @@ describe("render helpers", () => {
         expect(yamlScalar("a\u0085b\u2028c")).toBe('"a\\u0085b\\u2028c"');
         expect(yamlScalar("é")).toBe('"\\u00e9"');
         expect(yamlScalar("\u{1f600}")).toBe('"\\U0001f600"');
+        expect(yamlScalar("\uffff")).toBe('"\\uffff"'); // the last code point written with \u
         expect(yamlScalar("\x7f")).toBe('"\\u007f"');
         expect(yamlScalar("~ plain ~")).toBe('"~ plain ~"');
         expect(yamlScalar(5)).toBe("5");
@@ -295,5 +296,10 @@ describe("render helpers", () => {
         expect(unitImage("quay.io/coreos/etcd:v3.5.17")).toBe("quay.io/coreos/etcd:v3.5.17");
         expect(() => unitImage("${ECR_REGISTRY}/a b")).toThrow('unsafe value for a systemd unit or hosts file: "a b"');
         expect(() => unitImage("${OTHER}/a")).toThrow('unsafe value for a systemd unit or hosts file: "${OTHER}/a"');
+    });
+
+    it("refuses to render a template whose value is missing, instead of writing an empty string", () => {
+        expect(() => template("partials/install-bundle.hbs")({})).toThrow(/"key" not defined/);
+        expect(template("partials/install-bundle.hbs")({ bundle: { key: "bundles/k.sh", sha256: "f00" } })).toContain("https://$b/bundles/k.sh");
     });
 });
