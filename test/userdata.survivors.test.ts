@@ -1,6 +1,6 @@
 import { createHash } from "crypto";
 import * as zlib from "zlib";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { validateConfig } from "../components/config/validate";
 import { ClusterPlan, planCluster } from "../components/plan/clusterPlan";
 import { decodeUserData, encodeUserData, UserDataTooLarge } from "../components/userdata/encode";
@@ -301,5 +301,36 @@ describe("render helpers", () => {
     it("refuses to render a template whose value is missing, instead of writing an empty string", () => {
         expect(() => template("partials/install-bundle.hbs")({})).toThrow(/"key" not defined/);
         expect(template("partials/install-bundle.hbs")({ bundle: { key: "bundles/k.sh", sha256: "f00" } })).toContain("https://$b/bundles/k.sh");
+    });
+
+});
+
+// Module-level constants (UNIT_WORD, CGROUP_V1_GRUB) take a mutant only when their module loads
+// after StrykerJS activated it, i.e. in a module graph loaded inside the test, not at import.
+describe("module constants, loaded afresh", () => {
+    it("a unit word is matched whole, from its start to its end", async () => {
+        vi.resetModules();
+        const render = await import("../components/userdata/render.js");
+        expect(() => render.unitWord("ok bad")).toThrow('unsafe value for a systemd unit or hosts file: "ok bad"');
+        expect(() => render.unitWord("$x-ok")).toThrow();
+        expect(() => render.unitWord("ok-$x")).toThrow();
+        expect(render.unitWord("ok")).toBe("ok");
+    });
+
+    it("the workers' grub file and the border's sshd file are in their bundles", async () => {
+        vi.resetModules();
+        const bundles = await import("../components/userdata/roleBundle.js");
+        const files = (role: "border" | "worker") => bundles.renderRoleBundle(dev, role).files;
+        expect(files("worker").find((f) => f.path === "/etc/default/grub.d/99-mesos-cgroup-v1.cfg")?.content).toBe(
+            'GRUB_CMDLINE_LINUX="$GRUB_CMDLINE_LINUX systemd.unified_cgroup_hierarchy=0 SYSTEMD_CGROUP_ENABLE_LEGACY_FORCE=1"\n',
+        );
+        expect(files("border").map((f) => f.path)).toEqual([
+            "/etc/docker/daemon.json",
+            "/etc/mesos-cluster/units",
+            "/usr/local/bin/clusterstat",
+            "/usr/local/sbin/mesos-cluster-registry",
+            "/etc/ssh/sshd_config.d/10-mesos-cluster.conf",
+            "/etc/systemd/system/node-exporter.service",
+        ]);
     });
 });
