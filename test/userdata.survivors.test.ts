@@ -298,8 +298,11 @@ describe("render helpers", () => {
         expect(() => unitImage("${OTHER}/a")).toThrow('unsafe value for a systemd unit or hosts file: "${OTHER}/a"');
     });
 
-    it("refuses to render a template whose value is missing, instead of writing an empty string", () => {
-        expect(() => template("partials/install-bundle.hbs")({})).toThrow(/"key" not defined/);
+    it("refuses to render a template whose value is missing, instead of writing an empty string", async () => {
+        // Afresh: templates compile once per module, so the compile options must be read here.
+        vi.resetModules();
+        const render = await import("../components/userdata/render.js");
+        expect(() => render.template("partials/install-bundle.hbs")({})).toThrow(/"key" not defined/);
         expect(template("partials/install-bundle.hbs")({ bundle: { key: "bundles/k.sh", sha256: "f00" } })).toContain("https://$b/bundles/k.sh");
     });
 
