@@ -25,7 +25,12 @@ const config = {
     concurrency: 2,
     // Tests spawn bash, shellcheck and fake services; scripts under test have their own 5 s
     // timeouts. Generous limits keep a slow, shared machine from reporting false timeouts.
-    timeoutMS: 30_000,
+    // Stryker allows timeoutMS + timeoutFactor x the covering tests' own time in the initial run,
+    // and a test's time leaves out its file's beforeAll, where most files evaluate the program
+    // (one to three stacks): at 30 s, a machine under load (load average 15 on two cores) turned
+    // half of the mutants into Timeouts, which count as detected. 120 s: a real hang costs more,
+    // a false "detected" is no longer likely.
+    timeoutMS: 120_000,
     timeoutFactor: 2,
     dryRunTimeoutMinutes: 20,
     // Later runs re-test only the mutants whose code, or whose covering tests, changed since

@@ -1,4 +1,5 @@
 import { beforeAll, beforeEach, inject } from "vitest";
+import { getCurrentSuite } from "vitest/suite";
 
 // A setup file for `npm run mutate` only (vitest.stryker.config.mts lists it; `npm test` never
 // loads it). It changes no test: it corrects what StrykerJS records during its initial run.
@@ -79,5 +80,37 @@ if (mode === "dry-run" && namespace) {
         }
         const mine = (coverage.perTest[ns.currentTestId] ??= {});
         for (const s of suites) add(mine, credit.get(s.id) ?? {});
+    });
+}
+
+// In a mutant run: a mutant that makes a file's root-level beforeAll throw (the program no longer
+// evaluates) must count as killed. Vitest then skips the file's tests, and Stryker's vitest runner
+// (9.6.1) looks for a failed hook only in the tests' describe blocks, not in the file: it counted
+// those skipped tests as passing and the mutant as survived (seen on `??` -> `&&` in
+// ClusterNetwork, which makes every evaluation throw). So the file's own root-level beforeAll
+// hooks, registered after this file, are wrapped: the first error is kept, and each test of the
+// file fails with it instead of being skipped. Hooks inside describe blocks are left alone (the
+// runner finds those).
+if (mode === "mutant") {
+    type Hook = (...args: unknown[]) => unknown;
+    const collector = getCurrentSuite() as unknown as { on: (name: string, ...fns: Hook[]) => void };
+    const on = collector.on.bind(collector);
+    let failure: { error: unknown } | undefined;
+    collector.on = (name: string, ...fns: Hook[]) =>
+        on(
+            name,
+            ...(name !== "beforeAll"
+                ? fns
+                : fns.map((fn) => async function (this: unknown, ...args: unknown[]) {
+                      try {
+                          return await fn.apply(this, args);
+                      } catch (error) {
+                          failure ??= { error };
+                          return undefined;
+                      }
+                  })),
+        );
+    beforeEach(() => {
+        if (failure) throw failure.error;
     });
 }
