@@ -55,9 +55,9 @@ const INGRESS_NO_VPN = [
     "t-sg-master-from-border-tcp-22: tcp 22-22 to t-sg-master from t-sg-border",
     "t-sg-master-from-border-tcp-5050: tcp 5050-5050 to t-sg-master from t-sg-border",
     "t-sg-master-from-border-tcp-8080: tcp 8080-8080 to t-sg-master from t-sg-border",
-    "t-sg-master-from-border-tcp-9090: tcp 9090-9090 to t-sg-master from t-sg-border",
     "t-sg-master-from-dnsForwarder-tcp-53: tcp 53-53 to t-sg-master from t-sg-dns-forwarder",
     "t-sg-master-from-dnsForwarder-udp-53: udp 53-53 to t-sg-master from t-sg-dns-forwarder",
+    "t-sg-master-from-master-tcp-15101: tcp 15101-15101 to t-sg-master from t-sg-master",
     "t-sg-master-from-master-tcp-2181: tcp 2181-2181 to t-sg-master from t-sg-master",
     "t-sg-master-from-master-tcp-2888: tcp 2888-2888 to t-sg-master from t-sg-master",
     "t-sg-master-from-master-tcp-3888: tcp 3888-3888 to t-sg-master from t-sg-master",
@@ -69,15 +69,12 @@ const INGRESS_NO_VPN = [
     "t-sg-master-from-worker-tcp-5050: tcp 5050-5050 to t-sg-master from t-sg-worker",
     "t-sg-master-from-worker-tcp-8080: tcp 8080-8080 to t-sg-master from t-sg-worker",
     "t-sg-quorum-from-border-tcp-22: tcp 22-22 to t-sg-quorum from t-sg-border",
-    "t-sg-quorum-from-master-tcp-2379: tcp 2379-2379 to t-sg-quorum from t-sg-master",
     "t-sg-quorum-from-master-tcp-9100: tcp 9100-9100 to t-sg-quorum from t-sg-master",
     "t-sg-quorum-from-quorum-tcp-2379: tcp 2379-2379 to t-sg-quorum from t-sg-quorum",
     "t-sg-quorum-from-quorum-tcp-2380: tcp 2380-2380 to t-sg-quorum from t-sg-quorum",
-    "t-sg-quorum-from-worker-tcp-2379: tcp 2379-2379 to t-sg-quorum from t-sg-worker",
     "t-sg-worker-from-border-tcp-22: tcp 22-22 to t-sg-worker from t-sg-border",
     "t-sg-worker-from-border-tcp-443: tcp 443-443 to t-sg-worker from t-sg-border",
     "t-sg-worker-from-border-tcp-80: tcp 80-80 to t-sg-worker from t-sg-border",
-    "t-sg-worker-from-border-tcp-9090: tcp 9090-9090 to t-sg-worker from t-sg-border",
     "t-sg-worker-from-master-tcp-31000-32000: tcp 31000-32000 to t-sg-worker from t-sg-master",
     "t-sg-worker-from-master-tcp-4194: tcp 4194-4194 to t-sg-worker from t-sg-master",
     "t-sg-worker-from-master-tcp-5051: tcp 5051-5051 to t-sg-worker from t-sg-master",
@@ -111,7 +108,7 @@ describe("ClusterSecurityGroups on its own", () => {
         const component = plain.resources.filter((r) => !r.custom);
         expect(component.map((r) => [r.type, r.name])).toEqual([["mesos-cluster:security:ClusterSecurityGroups", "t-sg"]]);
         const children = plain.resources.filter((r) => r.custom);
-        expect(children.length).toBe(4 + 1 + 4 + 34 + 2);
+        expect(children.length).toBe(4 + 1 + 4 + 31 + 2);
         expect(children.filter((r) => r.parent !== component[0].urn).map((r) => r.name)).toEqual([]);
     });
 
@@ -210,9 +207,9 @@ describe("the port matrix and its rule names", () => {
             { to: "worker", from: "master", protocol: "tcp", fromPort: 31000, toPort: 32000, description: "Mesos task ports (marathon-lb backends)" },
             { to: "worker", from: "worker", protocol: "tcp", fromPort: 31000, toPort: 32000, description: "Mesos task ports (marathon-lb backends)" },
         ]);
-        expect(rules.filter((r) => r.fromPort === 2380)).toEqual([{ to: "quorum", from: "quorum", protocol: "tcp", fromPort: 2380, toPort: 2380, description: "etcd peers" }]);
+        expect(rules.filter((r) => r.fromPort === 2380)).toEqual([{ to: "quorum", from: "quorum", protocol: "tcp", fromPort: 2380, toPort: 2380, description: "etcd peers (TLS, peer certificate)" }]);
         // A listener reached by nobody (mesos-dns's HTTP API) opens nothing.
         expect(rules.filter((r) => r.fromPort === 8123)).toEqual([]);
-        expect(rules).toHaveLength(34 - 1);
+        expect(rules).toHaveLength(31 - 1);
     });
 });

@@ -91,13 +91,20 @@ describe("a node's own files and cloud-config", () => {
     it("gives a master its env file, the Exhibitor file and the Mesos-DNS config, a worker only its env file", () => {
         const master = renderCloudConfig(dev, node(dev, "master-2"), renderRoleBundle(dev, "master"));
         expect(master.files.map((f) => [f.path, f.permissions])).toEqual([
+            ["/etc/ssh/sshd_config.d/05-mesos-cluster-host-key.conf", "0644"],
             ["/etc/mesos-cluster/node.env", "0644"],
             ["/etc/mesos-cluster/exhibitor", "0644"],
             ["/etc/mesos-dns/config.json", "0644"],
         ]);
-        expect(master.files[1].content).toBe("EXHIBITOR_BACKEND=STATIC\nEXHIBITOR_STATICENSEMBLE=1:10.136.128.11,2:10.136.192.11,3:10.136.64.11\n");
+        expect(master.files[2].content).toBe("EXHIBITOR_BACKEND=STATIC\nEXHIBITOR_STATICENSEMBLE=1:10.136.128.11,2:10.136.192.11,3:10.136.64.11\n");
         const worker = renderCloudConfig(dev, node(dev, "worker-1"), renderRoleBundle(dev, "worker"));
-        expect(worker.files).toEqual([{ path: "/etc/mesos-cluster/node.env", permissions: "0644", content: "NODE_NAME=worker-1\nNODE_FQDN=worker-1.cell-1.dc-1.demo.lan\nNODE_IP=10.136.64.101\nNODE_ROLE=worker\n" }]);
+        expect(worker.files).toEqual([
+            {
+                path: "/etc/ssh/sshd_config.d/05-mesos-cluster-host-key.conf",
+                permissions: "0644",
+                content: "# mesos-cluster: the host key the program generated and the post-steps pin; no other.\nHostKey /etc/ssh/ssh_host_ed25519_key\n",
+            },
+            { path: "/etc/mesos-cluster/node.env", permissions: "0644", content: "NODE_NAME=worker-1\nNODE_FQDN=worker-1.cell-1.dc-1.demo.lan\nNODE_IP=10.136.64.101\nNODE_ROLE=worker\n" }]);
         expect(nodeFiles(controlPlane(dev), node(dev, "quorum-1"))).toEqual([]);
         expect(nodeFiles(controlPlane(dev), node(dev, "border-1"))).toEqual([]);
     });
@@ -138,11 +145,19 @@ describe("a node's own files and cloud-config", () => {
         expect(roleValues(control, "master")).toEqual({ mastersFile: "master-1 10.136.64.11\nmaster-2 10.136.128.11\nmaster-3 10.136.192.11\n" });
         expect(roleValues(control, "worker")).toEqual({ marathonUrls: ["http://10.136.64.11:8080", "http://10.136.128.11:8080", "http://10.136.192.11:8080"] });
         expect(roleValues(control, "border")).toEqual({});
-        expect(roleValues(control, "quorum")).toEqual({});
+        expect(roleValues(control, "quorum")).toEqual({
+            etcdTls: {
+                ca: "/etc/mesos-cluster/secrets/etcd-ca.crt",
+                cert: "/etc/mesos-cluster/secrets/etcd-node.crt",
+                key: "/etc/mesos-cluster/secrets/etcd-node.key",
+                clientCert: "/etc/mesos-cluster/secrets/etcd-client.crt",
+                clientKey: "/etc/mesos-cluster/secrets/etcd-client.key",
+            },
+        });
         expect(control.masters.map((n) => n.name)).toEqual(["master-1", "master-2", "master-3"]);
         expect(control.quorum.map((n) => n.name)).toEqual(["quorum-1", "quorum-2", "quorum-3"]);
         expect(control).toMatchObject({ mesosQuorum: 2, exhibitorStaticEnsemble: "1:10.136.128.11,2:10.136.192.11,3:10.136.64.11" });
-        expect(control.etcdInitialCluster).toBe("quorum-1=http://10.136.64.21:2380,quorum-2=http://10.136.128.21:2380,quorum-3=http://10.136.192.21:2380");
+        expect(control.etcdInitialCluster).toBe("quorum-1=https://10.136.64.21:2380,quorum-2=https://10.136.128.21:2380,quorum-3=https://10.136.192.21:2380");
         expect(control.marathonZk).toBe("zk://10.136.64.11:2181,10.136.128.11:2181,10.136.192.11:2181/marathon");
     });
 });
@@ -156,6 +171,7 @@ describe("renderAllUserData", () => {
         expect([...all.bundles.keys()]).toEqual(["border", "quorum", "master", "worker"]);
         const quorum = all.userData.get("quorum-2")!;
         expect(quorum.files.map((f) => f.path)).toEqual([
+            "/etc/ssh/sshd_config.d/05-mesos-cluster-host-key.conf",
             "/etc/mesos-cluster/node.env",
             "/etc/docker/daemon.json",
             "/etc/mesos-cluster/units",
@@ -214,16 +230,18 @@ describe("role bundles", () => {
             'put() { install -D -m "$2" /dev/stdin "$1"; }',
         ]);
         const tail = (role: "border" | "quorum" | "master" | "worker", n: number) => script(role).split("\n").slice(-n - 1, -1);
-        expect(tail("quorum", 5)).toEqual([
+        expect(tail("quorum", 6)).toEqual([
             "MESOS_CLUSTER_FILE",
+            'for f in etcd-ca.crt etcd-node.crt etcd-node.key etcd-client.crt etcd-client.key; do [ -s /etc/mesos-cluster/secrets/"$f" ] || { echo "mesos-cluster: /etc/mesos-cluster/secrets/$f is missing: the boot fetch of secrets failed (cloud-init-output.log)" >&2; exit 1; }; done',
             "/usr/local/sbin/mesos-cluster-registry",
             "systemctl daemon-reload",
             "systemctl restart docker.service",
             "systemctl enable --now docker.service etcd.service node-exporter.service",
         ]);
-        expect(tail("worker", 6)).toEqual([
+        expect(tail("worker", 7)).toEqual([
             "MESOS_CLUSTER_FILE",
             "update-grub",
+            'for f in mesos-agent-credential.json http-operator zk-mesos-url; do [ -s /etc/mesos-cluster/secrets/"$f" ] || { echo "mesos-cluster: /etc/mesos-cluster/secrets/$f is missing: the boot fetch of secrets failed (cloud-init-output.log)" >&2; exit 1; }; done',
             "/usr/local/sbin/mesos-cluster-registry",
             "systemctl daemon-reload",
             "systemctl restart docker.service",
@@ -250,12 +268,22 @@ describe("role bundles", () => {
         expect(content("quorum", "/etc/mesos-cluster/etcd.env")).toEqual({
             path: "/etc/mesos-cluster/etcd.env",
             permissions: "0644",
-            content: "ETCD_INITIAL_CLUSTER=quorum-1=http://10.136.64.21:2380,quorum-2=http://10.136.128.21:2380,quorum-3=http://10.136.192.21:2380\nETCD_INITIAL_CLUSTER_STATE=new\n",
+            content: "ETCD_INITIAL_CLUSTER=quorum-1=https://10.136.64.21:2380,quorum-2=https://10.136.128.21:2380,quorum-3=https://10.136.192.21:2380\nETCD_INITIAL_CLUSTER_STATE=new\n",
         });
         expect(content("quorum", "/usr/local/bin/etcdctl")).toEqual({
             path: "/usr/local/bin/etcdctl",
             permissions: "0755",
-            content: '#!/bin/sh\n# etcdctl of the etcd image this node runs (installed by the quorum bundle).\nexec /usr/bin/docker run --rm -i --network host -e ETCDCTL_API=3 --entrypoint /usr/local/bin/etcdctl quay.io/coreos/etcd:v3.5.17 "$@"\n',
+            content: [
+                "#!/bin/sh",
+                "# etcdctl of the etcd image this node runs, with the cluster's etcd client certificate",
+                "# (installed by the quorum bundle). Give --endpoints, or it asks this node's own member.",
+                "endpoints=https://127.0.0.1:2379",
+                'for arg in "$@"; do case $arg in --endpoints | --endpoints=*) endpoints= ;; esac; done',
+                "exec /usr/bin/docker run --rm -i --network host -e ETCDCTL_API=3 -v /etc/mesos-cluster/secrets/etcd-ca.crt:/etc/mesos-cluster/secrets/etcd-ca.crt:ro -v /etc/mesos-cluster/secrets/etcd-client.crt:/etc/mesos-cluster/secrets/etcd-client.crt:ro -v /etc/mesos-cluster/secrets/etcd-client.key:/etc/mesos-cluster/secrets/etcd-client.key:ro \\",
+                "  -e ETCDCTL_CACERT=/etc/mesos-cluster/secrets/etcd-ca.crt -e ETCDCTL_CERT=/etc/mesos-cluster/secrets/etcd-client.crt -e ETCDCTL_KEY=/etc/mesos-cluster/secrets/etcd-client.key \\",
+                '  ${endpoints:+-e ETCDCTL_ENDPOINTS=$endpoints} --entrypoint /usr/local/bin/etcdctl quay.io/coreos/etcd:v3.5.17 "$@"',
+                "",
+            ].join("\n"),
         });
         expect(content("worker", "/etc/docker/daemon.json")!.content).toBe('{\n  "log-driver": "local",\n  "log-opts": {\n    "max-size": "20m",\n    "max-file": "5"\n  }\n}\n');
         expect(content("master", "/etc/mesos-cluster/masters")!.content).toBe("master-1 10.136.64.11\nmaster-2 10.136.128.11\nmaster-3 10.136.192.11\n");
