@@ -14,7 +14,7 @@ had_etcd=$(dpkg-query -W -f='${Status}' etcd-server 2>/dev/null || true)
 apt-get update -qq
 apt-get install -y -qq --no-install-recommends \
     cloud-init shellcheck systemd iproute2 openssh-server openssh-client zookeeper \
-    curl jq netcat-openbsd procps python3-kazoo python3-boto3 iputils-ping dnsmasq-base prometheus etcd-server etcd-client >/dev/null
+    curl jq netcat-openbsd procps openssl python3-kazoo python3-boto3 iputils-ping dnsmasq-base prometheus etcd-server etcd-client >/dev/null
 # Debian's prometheus and etcd-server enable machine-wide services where systemd runs; the tests
 # and the lab run their own and want only the binaries: a service this script brought is turned
 # off again (one the machine had before is left alone). dnsmasq-base has no service.

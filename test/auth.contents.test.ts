@@ -1,20 +1,15 @@
 import { describe, expect, it } from "vitest";
 import { SECRET_FILES } from "../components/catalog/secrets";
 import {
-    agentCredential,
     httpOperatorFile,
-    marathonEnv,
     marathonEnvFile,
     marathonFrameworkSecretFile,
     mesosAgentCredentialFile,
-    mesosCredentials,
     mesosCredentialsFile,
     roleFileContents,
     serviceSecretFiles,
     zkDigestUrl,
-    zkHostsOf,
     zkMesosUrlFile,
-    zkUrlWithCredentials,
 } from "../components/secrets/contents";
 
 // The service secret files' text (issue 12), literal: what Mesos 1.7, Marathon 1.11 and
@@ -86,10 +81,6 @@ describe("service secret files, literal", () => {
         for (const key of Object.keys(files)) expect(SECRET_FILES).toHaveProperty(key);
         expect(files.marathonEnv).toBe(marathonEnvFile(INPUTS));
         expect(files.zkMesosUrl).toBe(zkMesosUrlFile(INPUTS));
-    });
-
-    it("zkHostsOf: ip:port per master, in the given order", () => {
-        expect(zkHostsOf(["10.136.64.11", "10.136.128.11"], 2181)).toEqual(["10.136.64.11:2181", "10.136.128.11:2181"]);
     });
 });
 
@@ -178,16 +169,12 @@ describe("refused inputs: a value the readers would misread never reaches a file
 });
 
 describe("the resource layer's API (components/secrets/clusterSecrets.ts on wip-secrets): the same files from the plan's zk URLs", () => {
-    const v = { agentSecret: INPUTS.agentSecret, marathonSecret: INPUTS.marathonSecret, operatorPassword: INPUTS.operatorPassword, zkMesosPassword: INPUTS.mesosZkPassword, zkMarathonPassword: INPUTS.marathonZkPassword };
+    const { zkHosts: _hosts, ...v } = INPUTS;
     const plan = { mesosZk: `zk://${HOSTS}/mesos`, marathonZk: `zk://${HOSTS}/marathon` };
     const etcd = { caCert: "CA", clientCert: "CC", clientKey: "CK" };
 
-    it("zkUrlWithCredentials, mesosCredentials, agentCredential, marathonEnv: the builders' text", () => {
-        expect(zkUrlWithCredentials(plan.mesosZk, "mesos", INPUTS.mesosZkPassword)).toBe(zkMesosUrlFile(INPUTS));
-        expect(() => zkUrlWithCredentials("zk://u:p@h:1/x", "a", "b")).toThrow(/without credentials/);
-        expect(mesosCredentials(v)).toBe(mesosCredentialsFile(INPUTS));
-        expect(agentCredential(v)).toBe(mesosAgentCredentialFile(INPUTS.agentSecret));
-        expect(marathonEnv(plan, v)).toBe(marathonEnvFile(INPUTS));
+    it("refuses a plan zk URL that carries credentials", () => {
+        expect(() => roleFileContents("master", { ...plan, mesosZk: "zk://u:p@h:1/x" }, v, etcd)).toThrow(/without credentials/);
     });
 
     it("roleFileContents: each role's role-wide files, the service ones from serviceSecretFiles", () => {
@@ -199,6 +186,6 @@ describe("the resource layer's API (components/secrets/clusterSecrets.ts on wip-
     });
 
     it("refuses a plan whose two zk URLs name different hosts", () => {
-        expect(() => marathonEnv({ ...plan, marathonZk: "zk://10.0.0.9:2181/marathon" }, v)).toThrow("mesosZk and marathonZk name different ZooKeeper hosts");
+        expect(() => roleFileContents("master", { ...plan, marathonZk: "zk://10.0.0.9:2181/marathon" }, v, etcd)).toThrow("mesosZk and marathonZk name different ZooKeeper hosts");
     });
 });

@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { checkConfig, rawFromStackConfig } from "../components/config/load";
 import { ConfigError, OPERATOR_PASSWORD_MAX, OPERATOR_PASSWORD_MIN, validateConfig } from "../components/config/validate";
 import { parameterArn, roleStatements, secretStatements } from "../components/iam/policies";
-import { agentCredential, marathonEnv, mesosCredentials, roleFileContents, zkUrlWithCredentials } from "../components/secrets/contents";
+import { mesosAgentCredentialFile, roleFileContents, zkDigestUrl } from "../components/secrets/contents";
 import { parameterName, secretsPath } from "../components/catalog/secrets";
 import { readStackConfig } from "../scripts/offline/stackConfig";
 
@@ -133,18 +133,19 @@ describe("IAM: each role reads its own secrets and nothing else", () => {
 });
 
 describe("the secret files' contents", () => {
-    const v = { agentSecret: "A".repeat(32), marathonSecret: "M".repeat(32), operatorPassword: "O".repeat(32), zkMesosPassword: "Z".repeat(32), zkMarathonPassword: "Y".repeat(32) };
+    const v = { agentSecret: "A".repeat(32), marathonSecret: "M".repeat(32), operatorPassword: "O".repeat(32), mesosZkPassword: "Z".repeat(32), marathonZkPassword: "Y".repeat(32) };
     const plan = { mesosZk: "zk://10.0.0.1:2181,10.0.0.2:2181/mesos", marathonZk: "zk://10.0.0.1:2181,10.0.0.2:2181/marathon" };
 
     it("zk URLs carry the digest credentials before the hosts", () => {
-        expect(zkUrlWithCredentials(plan.mesosZk, "mesos", "pw")).toBe("zk://mesos:pw@10.0.0.1:2181,10.0.0.2:2181/mesos");
-        expect(() => zkUrlWithCredentials("zk://u:p@h:1/x", "a", "b")).toThrow(/without credentials/);
+        expect(zkDigestUrl("mesos", "pw", ["10.0.0.1:2181", "10.0.0.2:2181"], "/mesos")).toBe("zk://mesos:pw@10.0.0.1:2181,10.0.0.2:2181/mesos");
+        expect(() => roleFileContents("master", { ...plan, mesosZk: "zk://u:p@h:1/x" }, v, { caCert: "", clientCert: "", clientKey: "" })).toThrow(/without credentials/);
     });
 
     it("Mesos credentials JSON, the agent's credential, Marathon's env file", () => {
-        expect(JSON.parse(mesosCredentials(v))).toEqual({ credentials: [{ principal: "mesos-agent", secret: v.agentSecret }, { principal: "marathon", secret: v.marathonSecret }, { principal: "operator", secret: v.operatorPassword }] });
-        expect(JSON.parse(agentCredential(v))).toEqual({ principal: "mesos-agent", secret: v.agentSecret });
-        expect(marathonEnv(plan, v)).toBe(`MARATHON_MASTER=zk://mesos:${v.zkMesosPassword}@10.0.0.1:2181,10.0.0.2:2181/mesos\nMARATHON_ZK=zk://marathon:${v.zkMarathonPassword}@10.0.0.1:2181,10.0.0.2:2181/marathon\nMARATHON_HTTP_CREDENTIALS=operator:${v.operatorPassword}\n`);
+        const files = roleFileContents("master", plan, v, { caCert: "", clientCert: "", clientKey: "" });
+        expect(JSON.parse(files.mesosCredentials!)).toEqual({ credentials: [{ principal: "mesos-agent", secret: v.agentSecret }, { principal: "marathon", secret: v.marathonSecret }, { principal: "operator", secret: v.operatorPassword }] });
+        expect(JSON.parse(mesosAgentCredentialFile(v.agentSecret))).toEqual({ principal: "mesos-agent", secret: v.agentSecret });
+        expect(files.marathonEnv).toBe(`MARATHON_MASTER=zk://mesos:${v.mesosZkPassword}@10.0.0.1:2181,10.0.0.2:2181/mesos\nMARATHON_ZK=zk://marathon:${v.marathonZkPassword}@10.0.0.1:2181,10.0.0.2:2181/marathon\nMARATHON_HTTP_CREDENTIALS=operator:${v.operatorPassword}\n`);
     });
 
     it("each role gets its own files only", () => {

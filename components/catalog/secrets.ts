@@ -28,6 +28,15 @@ export const PRINCIPALS = {
     zkMarathon: "marathon",
 } as const;
 
+/**
+ * What a secret other than a ZooKeeper password may hold (a chosen `httpOperatorPassword`, and
+ * every value the secret files are built from): printable ASCII, none of the characters its
+ * readers split on or quote with (`operator:<password>`, Marathon's `user:pw,user:pw`, curl's
+ * `user = "..."`, JSON).
+ */
+export const SECRET_CHARACTERS = /^[\x21-\x7e]*$/;
+export const SECRET_FORBIDDEN = /[:,"'\\]/;
+
 export interface SecretFile {
     /** File name under SECRETS_DIR, and the last part of its SSM parameter name. */
     readonly file: string;

@@ -6,6 +6,7 @@ import { DEFAULT_OFFSETS, infraIps, MAX_ODD_GROUP, placeRole, subnetOf, ZoneSubn
 import { configZones, nodesInZone, SINGLE_ZONE_KEYS, survivesZoneLoss, ZoneSpec } from "../plan/zones";
 import { nodeFqdn, nodeName } from "../plan/names";
 import { ROLES } from "../catalog/roles";
+import { SECRET_CHARACTERS, SECRET_FORBIDDEN } from "../catalog/secrets";
 import { MESOS_DNS_DOMAIN } from "../catalog/dns";
 import { DEFAULT_IMAGES, ImageKey, roleImageKeys } from "../catalog/services";
 import { DOCKER_HUB_ANONYMOUS_PULLS_PER_HOUR, isDockerHubImage } from "../registry/images";
@@ -584,8 +585,6 @@ function dockerHubWarnings(config: ClusterConfig): string[] {
 /** The operator's HTTP password: the shortest accepted, and the longest (Mesos and Marathon have no limit; curl config lines do). */
 export const OPERATOR_PASSWORD_MIN = 16;
 export const OPERATOR_PASSWORD_MAX = 128;
-/** Characters the password may not hold: it is written as `operator:<password>` (Marathon's list is `user:pw,user:pw`) and into curl config and JSON. */
-const OPERATOR_PASSWORD_FORBIDDEN = /[\s:,"'\\]/;
 
 /**
  * A user-supplied credential, checked before anything is created, by name and never echoed:
@@ -597,8 +596,8 @@ function operatorPasswordErrors(config: ClusterConfig): string[] {
     if (password === undefined) return [];
     const key = configKey(["httpOperatorPassword"]);
     const fix = `; choose another, or unset it and let the program generate one: pulumi config rm ${key}`;
-    if (!/^[\x21-\x7e]*$/.test(password)) return [`${key}: (value hidden) holds characters other than printable ASCII (spaces, tabs, newlines or non-ASCII)${fix}`];
-    if (OPERATOR_PASSWORD_FORBIDDEN.test(password)) return [`${key}: (value hidden) holds one of : , " ' \\ which its readers split on or quote with (operator:<password>, Marathon's user:password list, curl config)${fix}`];
+    if (!SECRET_CHARACTERS.test(password)) return [`${key}: (value hidden) holds characters other than printable ASCII (spaces, tabs, newlines or non-ASCII)${fix}`];
+    if (SECRET_FORBIDDEN.test(password)) return [`${key}: (value hidden) holds one of : , " ' \\ which its readers split on or quote with (operator:<password>, Marathon's user:password list, curl config)${fix}`];
     if (password.length < OPERATOR_PASSWORD_MIN) return [`${key}: (value hidden) is ${password.length} characters, shorter than ${OPERATOR_PASSWORD_MIN}${fix}`];
     if (password.length > OPERATOR_PASSWORD_MAX) return [`${key}: (value hidden) is longer than ${OPERATOR_PASSWORD_MAX} characters${fix}`];
     const classes = [/[a-z]/, /[A-Z]/, /[0-9]/, /[^a-zA-Z0-9]/].filter((c) => c.test(password)).length;

@@ -55,7 +55,7 @@ export class ClusterSecrets extends pulumi.ComponentResource {
         const password = (what: string) => new random.RandomPassword(`${name}-${what}`, { length: PASSWORD_LENGTH, special: false }, parent).result;
         const values: pulumi.Output<SecretValues> = pulumi
             .all([password("mesos-agent"), password("marathon-framework"), args.operatorPassword ?? password("http-operator"), password("zk-mesos"), password("zk-marathon")])
-            .apply(([agentSecret, marathonSecret, operatorPassword, zkMesosPassword, zkMarathonPassword]) => ({ agentSecret, marathonSecret, operatorPassword, zkMesosPassword, zkMarathonPassword }));
+            .apply(([agentSecret, marathonSecret, operatorPassword, mesosZkPassword, marathonZkPassword]) => ({ agentSecret, marathonSecret, operatorPassword, mesosZkPassword, marathonZkPassword }));
 
         // etcd: a cluster CA, one server+peer certificate per quorum node, one client certificate.
         const hasQuorum = args.roles.includes("quorum");

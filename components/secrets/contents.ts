@@ -1,5 +1,5 @@
 import type { Role } from "../catalog/roles";
-import { PRINCIPALS, SECRET_FILES, SecretKey } from "../catalog/secrets";
+import { PRINCIPALS, SECRET_CHARACTERS, SECRET_FILES, SECRET_FORBIDDEN, SecretKey } from "../catalog/secrets";
 import type { ClusterPlan } from "../plan/clusterPlan";
 
 /**
@@ -40,8 +40,6 @@ import type { ClusterPlan } from "../plan/clusterPlan";
  */
 
 const ZK_PASSWORD = /^[A-Za-z0-9._~-]+$/;
-const SECRET = /^[\x21-\x7e]+$/;
-const SECRET_FORBIDDEN = /[:,"'\\]/;
 const HOST_PORT = /^[A-Za-z0-9.-]+:[1-9][0-9]{0,4}$/;
 
 /** The inputs of every service secret file: passwords, and `host:port` of each master's ZooKeeper. */
@@ -68,7 +66,7 @@ function zkPassword(what: string, value: string): string {
 
 /** Any other secret value. */
 function password(what: string, value: string): string {
-    if (!SECRET.test(value) || SECRET_FORBIDDEN.test(value)) {
+    if (value === "" || !SECRET_CHARACTERS.test(value) || SECRET_FORBIDDEN.test(value)) {
         throw new Error(`${what} must be printable ASCII without spaces or any of : , " ' \\ (got ${value.length} characters${value.length > 0 ? ", some of them refused" : ""})`);
     }
     return value;
@@ -78,11 +76,6 @@ function hosts(zkHosts: readonly string[]): string {
     if (zkHosts.length === 0) throw new Error("zkHosts: no ZooKeeper host given");
     for (const h of zkHosts) if (!HOST_PORT.test(h)) throw new Error(`zkHosts: ${JSON.stringify(h)} is not host:port`);
     return zkHosts.join(",");
-}
-
-/** `host:port` of each master's ZooKeeper: what `zkHosts` takes. */
-export function zkHostsOf(masterIps: readonly string[], port: number): string[] {
-    return masterIps.map((ip) => `${ip}:${port}`);
 }
 
 /** `zk://user:password@h1:2181,h2:2181/path` (digest credentials in the userinfo). */
@@ -147,20 +140,10 @@ export function serviceSecretFiles(i: ServiceSecretInputs): Record<ServiceSecret
     };
 }
 
-// -- The resource layer's API (wip-secrets' components/secrets/clusterSecrets.ts calls these) ---
+// -- What the resource layer (clusterSecrets.ts) calls, from the generated values and the plan --
 
-/** The generated (or operator-supplied) values every secret file is made of. */
-export interface SecretValues {
-    /** The Mesos agents' secret (principal PRINCIPALS.mesosAgent). */
-    readonly agentSecret: string;
-    /** Marathon's framework secret (principal PRINCIPALS.marathonFramework). */
-    readonly marathonSecret: string;
-    /** The HTTP operator's password (user PRINCIPALS.httpOperator). */
-    readonly operatorPassword: string;
-    /** ZooKeeper digest passwords. */
-    readonly zkMesosPassword: string;
-    readonly zkMarathonPassword: string;
-}
+/** The generated (or operator-supplied) values every service secret file is made of. */
+export type SecretValues = Omit<ServiceSecretInputs, "zkHosts">;
 
 /** PEM material of etcd's TLS (the CA, each quorum node's certificate, the client's). */
 export interface EtcdPem {
@@ -169,45 +152,19 @@ export interface EtcdPem {
     readonly clientKey: string;
 }
 
-/** The hosts and path of a plan's credential-free `zk://ip:2181,.../path`. */
-function splitZkUrl(zkUrl: string): { hosts: string[]; path: string } {
-    const match = /^zk:\/\/([^@/]+)(\/.*)$/.exec(zkUrl);
+/** The hosts of a plan's credential-free `zk://ip:2181,.../path`. */
+function zkHostsOfUrl(zkUrl: string): string[] {
+    const match = /^zk:\/\/([^@/]+)\/.*$/.exec(zkUrl);
     if (!match) throw new Error(`not a zk:// URL without credentials: ${zkUrl}`);
-    return { hosts: match[1].split(","), path: match[2] };
-}
-
-/** `zk://user:password@ip:2181,.../path` from the plan's `zk://ip:2181,.../path`. */
-export function zkUrlWithCredentials(zkUrl: string, user: string, pw: string): string {
-    const { hosts: zkHosts, path } = splitZkUrl(zkUrl);
-    return zkDigestUrl(user, pw, zkHosts, path);
-}
-
-function inputsOf(plan: Pick<ClusterPlan, "mesosZk" | "marathonZk">, v: SecretValues): ServiceSecretInputs {
-    const mesos = splitZkUrl(plan.mesosZk);
-    const marathon = splitZkUrl(plan.marathonZk);
-    if (mesos.hosts.join(",") !== marathon.hosts.join(",")) throw new Error("mesosZk and marathonZk name different ZooKeeper hosts");
-    return { agentSecret: v.agentSecret, marathonSecret: v.marathonSecret, operatorPassword: v.operatorPassword, mesosZkPassword: v.zkMesosPassword, marathonZkPassword: v.zkMarathonPassword, zkHosts: mesos.hosts };
-}
-
-/** The Mesos masters' --credentials file: every principal allowed to authenticate. */
-export function mesosCredentials(v: SecretValues): string {
-    return mesosCredentialsFile(v);
-}
-
-/** An agent's --credential file. */
-export function agentCredential(v: SecretValues): string {
-    return mesosAgentCredentialFile(v.agentSecret);
-}
-
-/** Marathon's environment file, its zk URLs from the plan's. */
-export function marathonEnv(plan: Pick<ClusterPlan, "mesosZk" | "marathonZk">, v: SecretValues): string {
-    return marathonEnvFile(inputsOf(plan, v));
+    return match[1].split(",");
 }
 
 /** The role-wide files a role receives, by key, from the values (node files come apart). */
 export function roleFileContents(role: Role, plan: Pick<ClusterPlan, "mesosZk" | "marathonZk">, v: SecretValues, etcd: EtcdPem): Partial<Record<SecretKey, string>> {
+    const zkHosts = zkHostsOfUrl(plan.mesosZk);
+    if (zkHostsOfUrl(plan.marathonZk).join(",") !== zkHosts.join(",")) throw new Error("mesosZk and marathonZk name different ZooKeeper hosts");
     const all: Partial<Record<SecretKey, string>> = {
-        ...serviceSecretFiles(inputsOf(plan, v)),
+        ...serviceSecretFiles({ ...v, zkHosts }),
         etcdCa: etcd.caCert,
         etcdClientCert: etcd.clientCert,
         etcdClientKey: etcd.clientKey,

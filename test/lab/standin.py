@@ -257,35 +257,33 @@ def verified(info, subject, credentials, required):
     return ok or not required
 
 
-def agents(zk, args, base):
-    """The registered agents, as /master/slaves lists them (the fields the post-steps read);
-    with --authenticate-agents only those whose proof matches a credential (the others were refused)."""
-    found = []
-    where = f"{base}/{AGENTS}"
+def registrations(zk, where):
+    """The JSON of every child of `where`, in name order (one that vanishes meanwhile is skipped)."""
     for child in sorted(zk.get_children(where) if zk.exists(where) else []):
         try:
             data, _ = zk.get(f"{where}/{child}")
         except NoNodeError:
             continue
-        info = json.loads(data)
-        if verified(info, info["id"], args.credential_map, args.authenticate_agents):
-            found.append({"id": info["id"], "hostname": info["hostname"], "active": True})
-    return found
+        yield json.loads(data)
+
+
+def agents(zk, args, base):
+    """The registered agents, as /master/slaves lists them (the fields the post-steps read);
+    with --authenticate-agents only those whose proof matches a credential (the others were refused)."""
+    return [
+        {"id": info["id"], "hostname": info["hostname"], "active": True}
+        for info in registrations(zk, f"{base}/{AGENTS}")
+        if verified(info, info["id"], args.credential_map, args.authenticate_agents)
+    ]
 
 
 def frameworks(zk, args, base):
     """The registered frameworks, as /master/frameworks lists them (name, hostname, principal)."""
-    found = []
-    where = f"{base}/{FRAMEWORKS}"
-    for child in sorted(zk.get_children(where) if zk.exists(where) else []):
-        try:
-            data, _ = zk.get(f"{where}/{child}")
-        except NoNodeError:
-            continue
-        info = json.loads(data)
-        if verified(info, info["hostname"], args.credential_map, args.authenticate_frameworks):
-            found.append({"name": info["name"], "hostname": info["hostname"], "principal": info.get("principal")})
-    return found
+    return [
+        {"name": info["name"], "hostname": info["hostname"], "principal": info.get("principal")}
+        for info in registrations(zk, f"{base}/{FRAMEWORKS}")
+        if verified(info, info["hostname"], args.credential_map, args.authenticate_frameworks)
+    ]
 
 
 def run_agent(args):
