@@ -30,7 +30,11 @@ class CheapestFirst extends BaseSequencer {
     }
 }
 
-export default mergeConfig(
+// `npm run mutate` (scripts/offline/mutate.ts) runs each folder of components/ against its own
+// test files, named here; `npx stryker run` alone runs the whole suite.
+const scoped = process.env.MUTATE_TESTS?.split(",").filter(Boolean);
+
+const merged = mergeConfig(
     base,
     defineConfig({
         test: {
@@ -49,3 +53,7 @@ export default mergeConfig(
         },
     }),
 );
+// mergeConfig concatenates arrays: the scoped list replaces the base's include, not adds to it.
+if (scoped) merged.test!.include = scoped;
+
+export default merged;
