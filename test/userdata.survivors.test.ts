@@ -313,6 +313,11 @@ describe("render helpers", () => {
         expect(yamlScalar("~ plain ~")).toBe('"~ plain ~"');
         expect(yamlScalar(5)).toBe("5");
         expect(yamlScalar(true)).toBe("true");
+        // A list is a YAML flow sequence of JSON strings: its strings are escaped the same way,
+        // or a raw U+2028 inside would end the line for cloud-init's YAML 1.1 parser.
+        expect(yamlScalar(["a\u2028b", "é"])).toBe('["a\\u2028b","\\u00e9"]');
+        // A value JSON cannot write is refused, not rendered as the text "undefined".
+        expect(() => yamlScalar(undefined)).toThrow("no YAML scalar for undefined");
     });
 
     it("takes a unit word only whole, and an image behind ${ECR_REGISTRY}/ as one word after it", () => {

@@ -17,13 +17,13 @@ export const TEMPLATES_DIR = path.resolve(__dirname, "..", "..", "templates");
  * C1 controls raw: everything outside printable ASCII is therefore written as an escape.
  */
 export function yamlScalar(value: unknown): string {
-    if (typeof value !== "string") return JSON.stringify(value);
-    return JSON.stringify(value).replace(/[^\x20-\x7e]/gu, (ch) => {
+    const json = JSON.stringify(value) as string | undefined;
+    if (json === undefined) throw new Error(`no YAML scalar for ${String(value)}`);
+    return json.replace(/[^\x20-\x7e]/gu, (ch) => {
         const code = ch.codePointAt(0) ?? 0;
         return code > 0xffff ? `\\U${code.toString(16).padStart(8, "0")}` : `\\u${code.toString(16).padStart(4, "0")}`;
     });
 }
-
 
 /**
  * systemd splits ExecStart on whitespace and expands %, $ and quotes: a value placed in a
@@ -47,9 +47,9 @@ export function unitImage(value: unknown): string {
     return text.startsWith(prefix) ? `${prefix}${unitWord(text.slice(prefix.length))}` : unitWord(text);
 }
 
-function writeFilesItem(filePath: string, content: string, mode: unknown): string {
-    const permissions = typeof mode === "string" ? mode : "0644";
-    return `  - path: ${yamlScalar(filePath)}\n    permissions: ${yamlScalar(permissions)}\n    content: ${yamlScalar(content)}`;
+/** User data writes only configuration (scripts come in the role bundle): every file 0644. */
+function writeFilesItem(filePath: string, content: string): string {
+    return `  - path: ${yamlScalar(filePath)}\n    permissions: "0644"\n    content: ${yamlScalar(content)}`;
 }
 
 const statics = new Map<string, string>();
@@ -70,17 +70,15 @@ export function staticFile(name: string): string {
 function createEnvironment(): typeof Handlebars {
     const hbs = Handlebars.create();
     hbs.registerHelper("yaml", (value: unknown) => yamlScalar(value));
-    hbs.registerHelper("json", (value: unknown) => JSON.stringify(value));
     hbs.registerHelper("word", (value: unknown) => unitWord(value));
     hbs.registerHelper("image", (value: unknown) => unitImage(value));
-    // {{#file "/path" mode="0755"}}content{{/file}}: one write_files item whose content is a
-    // single quoted scalar, so nothing inside (unit, script, config) can break the YAML.
+    // {{#file "/path"}}content{{/file}}: one write_files item whose content is a single quoted
+    // scalar, so nothing inside (unit, script, config) can break the YAML.
     hbs.registerHelper("file", function (this: unknown, filePath: unknown, options: Handlebars.HelperOptions) {
-        return writeFilesItem(String(filePath), options.fn(this), options.hash.mode);
+        return writeFilesItem(String(filePath), options.fn(this));
     });
     for (const dir of ["partials", "units"]) {
         const full = path.join(TEMPLATES_DIR, dir);
-        if (!fs.existsSync(full)) continue;
         for (const file of fs.readdirSync(full).filter((f) => f.endsWith(".hbs"))) {
             hbs.registerPartial(`${dir}/${file.replace(/\.hbs$/, "")}`, fs.readFileSync(path.join(full, file), "utf8"));
         }

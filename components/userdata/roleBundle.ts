@@ -4,6 +4,7 @@ import { ETCD_LOCAL_ENDPOINT, ETCD_TLS } from "../catalog/etcd";
 import { DISK_LIMITS, PATHS } from "../catalog/services";
 import type { ClusterPlan } from "../plan/clusterPlan";
 import { roleContext, staticFile, template, unitWord } from "./render";
+import { controlPlane, mastersFile } from "./roleValues";
 import { roleSecretFiles, SECRET_FILES, SECRETS_DIR } from "../catalog/secrets";
 
 /**
@@ -58,7 +59,7 @@ function roleFiles(plan: ClusterPlan, role: Role): BundleFile[] {
             return [
                 ...common,
                 file(PATHS.launcher, staticFile("zk-static-ensemble.sh"), "0755"),
-                file(PATHS.masters, ("mastersFile" in context.role && context.role.mastersFile) || ""),
+                file(PATHS.masters, mastersFile(controlPlane(plan))),
                 file(PATHS.clusterStatus, staticFile("cluster-status.sh"), "0755"),
                 file("/etc/prometheus/prometheus.yml", template("partials/prometheus-yml.hbs")(context)),
                 ...units,
@@ -78,8 +79,6 @@ function roleFiles(plan: ClusterPlan, role: Role): BundleFile[] {
                 file(PATHS.etcdctl, etcdctlWrapper(context.images.etcd), "0755"),
                 ...units,
             ];
-        default:
-            return [...common, ...units];
     }
 }
 

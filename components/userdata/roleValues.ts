@@ -32,11 +32,16 @@ export function controlPlane(plan: ClusterPlan): ControlPlane {
     };
 }
 
+/** The masters' bundle file of names and addresses (cluster-status reads it): `name ip` lines. */
+export function mastersFile(control: ControlPlane): string {
+    return control.masters.map((n) => `${n.name} ${n.privateIp}\n`).join("");
+}
+
 /** Values only one role's bundle uses, derived here so the templates only place them. */
 export function roleValues(control: ControlPlane, role: Role) {
     switch (role) {
         case "master":
-            return { mastersFile: control.masters.map((n) => `${n.name} ${n.privateIp}\n`).join("") };
+            return { mastersFile: mastersFile(control) };
         case "worker":
             return { marathonUrls: control.masters.map((n) => `http://${n.privateIp}:${PORTS.marathon}`) };
         case "quorum":
