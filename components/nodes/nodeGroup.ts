@@ -92,7 +92,7 @@ export class NodeGroup extends pulumi.ComponentResource {
             });
             instances.set(node.name, instance);
             // After the instance: the key is replaced with it (and the node waits for it at boot).
-            hostKeys.set(node.name, args.secrets.hostKey(node, instance).publicKeyOpenssh.apply((key) => key.trim()));
+            hostKeys.set(node.name, args.secrets.hostKey(node, instance));
             // The node's name belongs to the node: added and removed with it, nothing else changes.
             new LeanDnsRecord(`${name}-${node.index}-dns`, {
                 zoneId: args.zoneId,

@@ -28,13 +28,17 @@ export interface ClusterSecretsArgs {
     readonly tags: Record<string, string>;
 }
 
-/** An SSM SecureString parameter of the cluster (name, value a secret). */
+/**
+ * An SSM SecureString parameter of the cluster (name, value a secret: LeanSsmParameter makes the
+ * value a secret whatever it is given, as aws.ssm.Parameter does; wrapping it here too would only
+ * add an Output per parameter).
+ */
 function secureParameter(resourceName: string, name: string, value: pulumi.Input<string>, tags: Record<string, string>, opts: pulumi.CustomResourceOptions): LeanSsmParameter {
     return new LeanSsmParameter(resourceName, {
         name,
         type: "SecureString",
         tier: "Standard",
-        value: pulumi.secret(value),
+        value,
         description: "mesos-cluster secret: read at boot by the node's instance profile",
         tags,
     }, opts);
@@ -125,12 +129,15 @@ export class ClusterSecrets extends pulumi.ComponentResource {
      * makes a new key in the same run, and every command that connects to the node pins the new
      * public key. Kept in SSM with a binding (`<instance id> <public key>`) written after it,
      * which the node's boot fetch waits for: it never installs its predecessor's key.
+     * Returns the key's public half, trimmed (authorized_keys form): what the post-steps pin.
      */
-    hostKey(node: PlannedNode, instance: pulumi.CustomResource, opts?: pulumi.CustomResourceOptions): LeanPrivateKey {
+    hostKey(node: PlannedNode, instance: pulumi.CustomResource & { readonly id: pulumi.Output<string> }, opts?: pulumi.CustomResourceOptions): pulumi.Output<string> {
         const parent = { parent: this, ...opts };
         const base = `${this.clusterId}-${node.name}-ssh-host`;
-        // Three resources per node, so registered lean (see runtime/leanResources.ts, issue 14).
+        // Three resources per node, so registered lean (see runtime/leanResources.ts, issue 14),
+        // and one Output for the public half, shared by the binding and the post-steps.
         const key = new LeanPrivateKey(`${base}-key`, { algorithm: "ED25519" }, { ...parent, replacementTrigger: instance.id });
+        const publicKey = key.publicKeyOpenssh.apply((k) => k.trim());
         const tags = { ...this.tags, Role: node.role, Name: node.name };
         const stored = secureParameter(`${base}-key-ssm`, parameterName(this.clusterId, node.role, "sshHostKey", node.name), key.privateKeyOpenssh, tags, parent);
         new LeanSsmParameter(`${base}-binding`, {
@@ -138,10 +145,10 @@ export class ClusterSecrets extends pulumi.ComponentResource {
             type: "String",
             tier: "Standard",
             // Not secret: the instance and the public half of its host key.
-            value: pulumi.unsecret(pulumi.interpolate`${instance.id} ${key.publicKeyOpenssh.apply((k) => k.trim())}`),
+            value: pulumi.unsecret(pulumi.all([instance.id, publicKey]).apply(([id, pub]) => `${id} ${pub}`)),
             description: "mesos-cluster: the instance the host key beside it belongs to",
             tags,
         }, { ...parent, dependsOn: [stored] });
-        return key;
+        return publicKey;
     }
 }

@@ -1,7 +1,7 @@
 import { createHash } from "crypto";
 import * as pulumi from "@pulumi/pulumi";
 import { MockMonitor } from "@pulumi/pulumi/runtime/mocks";
-import { secretState } from "./mockSecrets";
+import { KeyPool, secretState } from "./mockSecrets";
 
 /**
  * Runs the Pulumi program under the SDK's mocks and records what it registers, with the
@@ -57,6 +57,8 @@ export interface EvaluateOptions {
      * and output for it. Otherwise the engine answers with real keys and certificates.
      */
     readonly secretSentinel?: string;
+    /** The bench's Ed25519 keys, made before its clock starts (see makeKeyPool); otherwise each key is derived from its resource. */
+    readonly keyPool?: KeyPool;
     /** Imports the program and returns its module exports. */
     readonly load: () => Promise<Record<string, unknown>>;
 }
@@ -82,7 +84,7 @@ async function resolveDeep(value: unknown): Promise<unknown> {
 
 // Computed outputs a real provider would return, for the few properties the program reads back.
 function mockState(type: string, name: string, inputs: Record<string, any>): Record<string, any> {
-    const generated = secretState(type, name, inputs, engine.triggers.get(`${type}::${name}`), { sentinel: engine.sentinel });
+    const generated = secretState(type, name, inputs, engine.triggers.get(`${type}::${name}`), { sentinel: engine.sentinel, keyPool: engine.keyPool });
     if (generated) return generated;
     switch (type) {
         case "aws:ec2/eip:Eip":
@@ -124,6 +126,7 @@ interface EngineState {
     idOverrides: Readonly<Record<string, string>>;
     /** What every generated secret is answered with, when a test asks (see secretState). */
     sentinel: string | undefined;
+    keyPool: KeyPool | undefined;
     /** replacementTrigger by `type::name`, read from the request before the mocks' newResource runs. */
     triggers: Map<string, unknown>;
 }
@@ -136,6 +139,7 @@ const engine: EngineState = ((globalThis as Record<symbol, unknown>)[ENGINE] ??=
     constructionIndex: new WeakMap(),
     idOverrides: {},
     sentinel: undefined,
+    keyPool: undefined,
     triggers: new Map(),
 } satisfies EngineState) as EngineState;
 const constructionKey = (type: string, name: string) => `${type}\u0000${name}`;
@@ -161,36 +165,47 @@ function patchMonitor(): void {
         engine.triggers.set(`${req.getType()}::${req.getName()}`, trigger);
         return original.call(this, req, (err: any, res: any) => {
             if (!err && res) {
-                // Inputs are decoded when first read: the bench never reads most of them, and
-                // decoding thousands of requests twice is the offline engine's cost, not the program's.
-                const struct = req.getObject();
-                let inputs: Record<string, any> | undefined;
-                let wireInputs: Record<string, any> | undefined;
-                const record: RegisteredResource = {
-                    type: req.getType(),
-                    name: req.getName(),
-                    urn: res.getUrn(),
-                    id: res.getId(),
-                    custom: req.getCustom(),
-                    get inputs() {
-                        return (inputs ??= pulumi.runtime.deserializeProperties(struct));
-                    },
-                    get wireInputs() {
-                        return (wireInputs ??= struct?.toJavaScript() ?? {});
-                    },
-                    parent: req.getParent(),
-                    deleteBeforeReplace: req.getDeletebeforereplace(),
-                    ignoreChanges: req.getIgnorechangesList(),
-                    replaceOnChanges: req.getReplaceonchangesList(),
-                    protect: req.getProtect(),
-                    dependsOn: req.getDependenciesList(),
-                    replacementTrigger: trigger,
-                };
+                const record = recordOf(req, res, trigger);
                 engine.constructionIndex.set(record, engine.constructed.get(constructionKey(record.type, record.name))?.shift() ?? Number.MAX_SAFE_INTEGER);
                 engine.captured.push(record);
             }
             callback(err, res);
         });
+    };
+}
+
+/**
+ * What the engine keeps of a registration: its fields, and its inputs (a protobuf Struct),
+ * decoded when first read: the bench never reads most of them, and decoding thousands of
+ * requests twice is the offline engine's cost, not the program's. Built outside the monitor's
+ * closures so that the record holds the Struct alone: a getter defined there would keep the
+ * whole request alive through the closure's context, its stack trace included (~40 protobuf
+ * objects a resource, over 100 MiB at 1,000 workers), which the real engine never holds in the
+ * program's process.
+ */
+function recordOf(req: any, res: any, trigger: unknown): RegisteredResource {
+    const struct = req.getObject();
+    let inputs: Record<string, any> | undefined;
+    let wireInputs: Record<string, any> | undefined;
+    return {
+        type: req.getType(),
+        name: req.getName(),
+        urn: res.getUrn(),
+        id: res.getId(),
+        custom: req.getCustom(),
+        get inputs() {
+            return (inputs ??= pulumi.runtime.deserializeProperties(struct));
+        },
+        get wireInputs() {
+            return (wireInputs ??= struct?.toJavaScript() ?? {});
+        },
+        parent: req.getParent(),
+        deleteBeforeReplace: req.getDeletebeforereplace(),
+        ignoreChanges: req.getIgnorechangesList(),
+        replaceOnChanges: req.getReplaceonchangesList(),
+        protect: req.getProtect(),
+        dependsOn: req.getDependenciesList(),
+        replacementTrigger: trigger,
     };
 }
 
@@ -209,6 +224,7 @@ export async function evaluateProgram(options: EvaluateOptions): Promise<Evaluat
     engine.idOverrides = options.ids ?? {};
     engine.triggers.clear();
     engine.sentinel = options.secretSentinel;
+    engine.keyPool = options.keyPool;
     pulumi.runtime.setAllConfig(options.config, [...(options.secretKeys ?? [])]);
     await pulumi.runtime.setMocks(
         {

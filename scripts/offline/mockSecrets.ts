@@ -8,7 +8,7 @@ import * as sshpk from "sshpk";
 /**
  * What the offline engine answers for the resources that generate secrets (@pulumi/random,
  * @pulumi/tls), so the offline plan and the lab get real material: real ed25519 and P-256 keys
- * (Node's crypto, OpenSSH form by sshpk), real X.509 certificates (openssl: CA, CSRs, signed
+ * (Node's crypto; OpenSSH forms written here for Ed25519, by sshpk for P-256), real X.509 certificates (openssl: CA, CSRs, signed
  * certificates with the SANs and uses asked for). Keys and passwords are derived from the
  * resource's name, its inputs and its replacement trigger, so evaluating the same stack twice
  * gives the same keys (the lab plans twice) and a replaced instance a new host key.
@@ -28,6 +28,25 @@ export const SECRET_TYPES = [RANDOM_PASSWORD, TLS_PRIVATE_KEY, TLS_SELF_SIGNED, 
 export interface SecretMockOptions {
     /** When set, every generated secret is `<sentinel>-<resource name>` (public halves stay real). */
     readonly sentinel?: string;
+    /** Ed25519 keys made beforehand (the bench's): answered from it instead of derived. See makeKeyPool. */
+    readonly keyPool?: KeyPool;
+}
+
+/** Ed25519 key states made in advance, see makeKeyPool. */
+export interface KeyPool {
+    readonly states: readonly Record<string, string>[];
+}
+
+/**
+ * `size` real Ed25519 keys, made now: the bench makes them before its clock starts, and the
+ * engine then answers every Ed25519 key from them (the same key for several resources: the
+ * bench checks nothing about them). Under `pulumi up` the tls provider makes keys in its own
+ * process; a key made here, ~0.4 ms of the program's process each (Node's own derivation of the
+ * public half), would be counted as the program's cost. The plan, the replace CLI, the lab and
+ * the tests derive every key from its resource, distinct and reproducible.
+ */
+export function makeKeyPool(size: number): KeyPool {
+    return { states: Array.from({ length: size }, (_, i) => keyState(keyPair("ED25519", `pool-${i}`, undefined), `pool-${i}`, undefined)) };
 }
 
 function seed(...parts: unknown[]): Buffer {
@@ -83,38 +102,86 @@ function fixedCheckInts(pem: string, check: number): string {
     return `-----BEGIN OPENSSH PRIVATE KEY-----\n${body}\n-----END OPENSSH PRIVATE KEY-----\n`;
 }
 
+/** An SSH wire string (RFC 4251): uint32 length, then the bytes. */
+function sshString(data: Buffer | string): Buffer {
+    const bytes = typeof data === "string" ? Buffer.from(data) : data;
+    const length = Buffer.alloc(4);
+    length.writeUInt32BE(bytes.length);
+    return Buffer.concat([length, bytes]);
+}
+
 /**
- * The key as sshpk holds it. Parsing an Ed25519 PEM derives the public half in JavaScript (~4 ms
- * a key: at 1,000 workers, seconds of the offline engine's own time in every plan); Node's
- * crypto has it already, so an Ed25519 key is built from its parts (the same object parsing
- * makes: public A, seed k, sshpk's default comment).
+ * An Ed25519 key in its OpenSSH forms, written directly (PROTOCOL.key; the same bytes sshpk
+ * writes, test/mockSecrets.test.ts compares them), the check integers from a seed so the same
+ * key gives the same text. Every node's host key is one: through sshpk (its PrivateKey object,
+ * its writer, its random check integers) that was ~1 ms a key, about a second of the offline
+ * engine's time at 1,000 workers, which the bench counted against the program although under
+ * `pulumi up` the tls provider makes the keys out of process.
  */
-function sshKey(pair: KeyPair, pkcs8: string): sshpk.PrivateKey {
-    if (pair.algorithm !== "ED25519") return sshpk.parsePrivateKey(pkcs8, "pem");
-    const der = pair.privateKey.export({ format: "der", type: "pkcs8" });
+function ed25519Openssh(privateKey: KeyObject, check: number): { privateKey: string; publicKey: string; blob: Buffer } {
+    const der = privateKey.export({ format: "der", type: "pkcs8" });
     const seedBytes = der.subarray(der.length - 32);
-    const publicBytes = createPublicKey(pair.privateKey).export({ format: "der", type: "spki" }).subarray(-32);
-    const Key = (sshpk as unknown as { PrivateKey: new (opts: object) => sshpk.PrivateKey }).PrivateKey;
-    return new Key({ type: "ed25519", comment: "(unnamed)", parts: [{ name: "A", data: publicBytes }, { name: "k", data: seedBytes }] });
+    const publicBytes = createPublicKey(privateKey).export({ format: "der", type: "spki" }).subarray(-32);
+    const blob = Buffer.concat([sshString("ssh-ed25519"), sshString(publicBytes)]);
+    const checks = Buffer.alloc(8);
+    checks.writeUInt32BE(check, 0);
+    checks.writeUInt32BE(check, 4);
+    let secret = Buffer.concat([checks, blob, sshString(Buffer.concat([seedBytes, publicBytes])), sshString("")]);
+    // Padded to the cipher's block size ("none": 8) with the bytes 1, 2, 3...
+    const padding = (8 - (secret.length % 8)) % 8;
+    secret = Buffer.concat([secret, Buffer.from(Array.from({ length: padding }, (_, i) => i + 1))]);
+    const body = Buffer.concat([
+        Buffer.from("openssh-key-v1\0"),
+        sshString("none"),
+        sshString("none"),
+        sshString(""),
+        Buffer.from([0, 0, 0, 1]),
+        sshString(blob),
+        sshString(secret),
+    ]).toString("base64").match(/.{1,70}/g)!.join("\n");
+    return {
+        privateKey: `-----BEGIN OPENSSH PRIVATE KEY-----\n${body}\n-----END OPENSSH PRIVATE KEY-----\n`,
+        publicKey: `ssh-ed25519 ${blob.toString("base64")}\n`,
+        blob,
+    };
+}
+
+/** OpenSSH's fingerprints of a public key blob: `SHA256:<base64, unpadded>` and MD5 as colon-separated hex. */
+function fingerprints(blob: Buffer): { sha256: string; md5: string } {
+    return {
+        sha256: `SHA256:${createHash("sha256").update(blob).digest("base64").replace(/=+$/, "")}`,
+        md5: createHash("md5").update(blob).digest("hex").match(/../g)!.join(":"),
+    };
 }
 
 function keyState(pair: KeyPair, name: string, sentinel: string | undefined): Record<string, string> {
     const pkcs8 = pair.privateKey.export({ format: "pem", type: "pkcs8" }).toString();
     // The provider's private_key_pem: PKCS#8 for ED25519, SEC1 ("EC PRIVATE KEY") for ECDSA.
     const pem = pair.algorithm === "ECDSA" ? pair.privateKey.export({ format: "pem", type: "sec1" }).toString() : pkcs8;
-    const ssh = sshKey(pair, pkcs8);
-    const publicKey = createPublicKey(pair.privateKey);
-    const openssh = `${ssh.toPublic().toString("ssh").split(" ").slice(0, 2).join(" ")}\n`;
+    const check = seed("checkint", name).readUInt32BE(0);
+    let openssh: { privateKey: string; publicKey: string; blob: Buffer };
+    if (pair.algorithm === "ED25519") {
+        openssh = ed25519Openssh(pair.privateKey, check);
+    } else {
+        // ECDSA keys are the etcd PKI's, a handful a cluster: sshpk writes their OpenSSH forms.
+        const ssh = sshpk.parsePrivateKey(pkcs8, "pem");
+        openssh = {
+            privateKey: fixedCheckInts(ssh.toString("openssh"), check),
+            publicKey: `${ssh.toPublic().toString("ssh").split(" ").slice(0, 2).join(" ")}\n`,
+            blob: ssh.toPublic().toBuffer("rfc4253"),
+        };
+    }
+    const fingerprint = fingerprints(openssh.blob);
     const secret = (value: string) => (sentinel === undefined ? value : `${sentinel}-${name}`);
     return {
         algorithm: pair.algorithm,
         privateKeyPem: secret(pem),
         privateKeyPemPkcs8: secret(pkcs8),
-        privateKeyOpenssh: secret(fixedCheckInts(ssh.toString("openssh"), seed("checkint", name).readUInt32BE(0))),
-        publicKeyPem: publicKey.export({ format: "pem", type: "spki" }).toString(),
-        publicKeyOpenssh: openssh,
-        publicKeyFingerprintSha256: ssh.toPublic().fingerprint("sha256").toString(),
-        publicKeyFingerprintMd5: ssh.toPublic().fingerprint("md5").toString("hex"),
+        privateKeyOpenssh: secret(openssh.privateKey),
+        publicKeyPem: createPublicKey(pair.privateKey).export({ format: "pem", type: "spki" }).toString(),
+        publicKeyOpenssh: openssh.publicKey,
+        publicKeyFingerprintSha256: fingerprint.sha256,
+        publicKeyFingerprintMd5: fingerprint.md5,
     };
 }
 
@@ -190,8 +257,11 @@ export function secretState(type: string, name: string, wireInputs: Record<strin
             return { ...inputs, result: value, bcryptHash: sentinel === undefined ? `$2a$10$${password(`${name}-bcrypt`, 53, trigger)}` : `${sentinel}-${name}-bcrypt` };
         }
         case TLS_PRIVATE_KEY: {
-            const pair = keyPair(String(inputs.algorithm ?? "RSA"), name, trigger);
-            const state = keyState(pair, name, sentinel);
+            const algorithm = String(inputs.algorithm ?? "RSA");
+            const pool = options.keyPool;
+            const state = pool && algorithm === "ED25519" && sentinel === undefined
+                ? pool.states[seed("pool", name, trigger).readUInt32BE(0) % pool.states.length]
+                : keyState(keyPair(algorithm, name, trigger), name, sentinel);
             return { ...inputs, ...state, ecdsaCurve: inputs.ecdsaCurve ?? "P224", rsaBits: inputs.rsaBits ?? 2048 };
         }
         case TLS_SELF_SIGNED: {
