@@ -56,9 +56,13 @@ export function rankInZone(index: number, zoneCount: number): number {
     return Math.floor((index - 1) / zoneCount) + 1;
 }
 
-/** How many of `count` nodes of a role the round-robin puts in zone `zone` (0-based). */
+/**
+ * How many of `count` nodes of a role the round-robin puts in zone `zone` (0-based, below
+ * `zoneCount`): the nodes at zone, zone + Z, ... below count. With count <= zone the floor is
+ * -1 and the result 0, so no guard is needed.
+ */
 export function nodesInZone(count: number, zoneCount: number, zone: number): number {
-    return count > zone ? Math.floor((count - 1 - zone) / zoneCount) + 1 : 0;
+    return Math.floor((count - 1 - zone) / zoneCount) + 1;
 }
 
 /**
