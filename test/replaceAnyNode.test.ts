@@ -25,9 +25,11 @@ async function freePorts(count: number): Promise<number[]> {
     return ports;
 }
 
-// Side by side with the other suites (real etcd members on ports of their own); its cases build
-// on each other, in order.
-describe.concurrent("etcd-member-swap.sh with three real etcd members", () => {
+/**
+ * Three real etcd members on ports of their own, started in the calling suite's beforeAll and
+ * killed in its afterAll; `swap` runs etcd-member-swap.sh for q1, with systemctl driving it.
+ */
+function etcdCluster() {
     const dir = scratch("etcd-swap-");
     const members = [1, 2, 3].map((n) => ({ name: `q${n}`, data: path.join(dir, `data-${n}`), env: path.join(dir, `env-${n}`), client: 0, peer: 0 }));
     const processes = new Map<string, ChildProcess>();
@@ -100,6 +102,14 @@ describe.concurrent("etcd-member-swap.sh with three real etcd members", () => {
         await Promise.all(members.map((m) => stop(m, "SIGKILL")));
     });
 
+    return { dir, members, start, stop, ctl, swap, etcdctl: () => etcdctlPath };
+}
+
+// Two clusters, side by side with each other and with the other suites: the swap of a rebuilt
+// member on one, doing nothing and refusing without a quorum on the other, in order.
+describe.concurrent("etcd-member-swap.sh with three real etcd members: nothing to do, or no quorum", () => {
+    const { dir, members, stop, swap, etcdctl } = etcdCluster();
+
     it.sequential("does nothing on a healthy member (the cluster's first start)", async () => {
         const result = await swap({});
         expect(result.code, result.stderr).toBe(0);
@@ -107,7 +117,24 @@ describe.concurrent("etcd-member-swap.sh with three real etcd members", () => {
         expect(fs.readFileSync(members[0].env, "utf8")).toContain("ETCD_INITIAL_CLUSTER_STATE=new");
     }, 60_000);
 
-    it.sequential("swaps a rebuilt member: old id removed, new member started as existing, every key readable from it", async () => {
+    it.sequential("refuses, changing nothing, when the other members have no quorum", async () => {
+        await stop(members[2]);
+        await stop(members[0]);
+        const before = snapshot(dir);
+        // Test only: every etcdctl call here is meant to fail; 0.5 s each, not the swap's own 5 s
+        // (the case took 21 s), and one round (--timeout 1).
+        const result = await swap({ etcdctl: `exec ${etcdctl()} "$@" --command-timeout=500ms` }, "--timeout", "1");
+        expect(result.code).not.toBe(0);
+        expect(result.stderr).toMatch(/only [01] of the 2 other members are healthy; a change of membership needs 2 of 3: bring them back first \(nothing was changed\)/);
+        const after = snapshot(dir);
+        for (const file of Object.keys(before).filter((f) => f.startsWith("env-"))) expect(after[file], file).toBe(before[file]);
+    }, 60_000);
+});
+
+describe.concurrent("etcd-member-swap.sh with three real etcd members: a rebuilt member", () => {
+    const { members, start, stop, ctl, swap } = etcdCluster();
+
+    it("swaps a rebuilt member: old id removed, new member started as existing, every key readable from it", async () => {
         const oldId = (await ctl(members[1], "member", "list")).stdout.split("\n").find((l) => l.includes(", q1, "))!.split(",")[0];
         // The node is rebuilt: empty data dir, and the unit starts it under its old identity as "new".
         await stop(members[0]);
@@ -124,19 +151,6 @@ describe.concurrent("etcd-member-swap.sh with three real etcd members", () => {
         const read = await ctl(members[0], "get", "before-swap", "--consistency=s", "--print-value-only");
         expect(read.stdout.trim()).toBe("kept");
     }, 90_000);
-
-    it.sequential("refuses, changing nothing, when the other members have no quorum", async () => {
-        await stop(members[2]);
-        await stop(members[0]);
-        const before = snapshot(dir);
-        // Test only: every etcdctl call here is meant to fail; 0.5 s each, not the swap's own 5 s
-        // (the case took 21 s), and one round (--timeout 1).
-        const result = await swap({ etcdctl: `exec ${etcdctlPath} "$@" --command-timeout=500ms` }, "--timeout", "1");
-        expect(result.code).not.toBe(0);
-        expect(result.stderr).toMatch(/only [01] of the 2 other members are healthy; a change of membership needs 2 of 3: bring them back first \(nothing was changed\)/);
-        const after = snapshot(dir);
-        for (const file of Object.keys(before).filter((f) => f.startsWith("env-"))) expect(after[file], file).toBe(before[file]);
-    }, 60_000);
 });
 
 // The cases run side by side (each waits on the script's own 2 s deadline): each gets a fake
