@@ -28,6 +28,11 @@ function recordingCurl() {
 const MASTERS = ["master-1=10.136.64.11", "master-2=10.136.64.12", "master-3=10.136.64.13"];
 const STEP_DOWN = ["--self", "master-3", "--preferred", "master-1", "--domain", "cell-1.dc-1.demo.lan", "--timeout", "1"];
 
+// The dev stack's evaluation first (shared by the worker; a second or more of CPU that blocks this
+// process): the cases below run side by side with fake servers in this very process, which must
+// answer within the scripts' deadlines meanwhile.
+beforeAll(() => evaluateDev(), 120_000);
+
 describe.concurrent("a missing or unusable credentials file is refused, naming the file, before any HTTP request", () => {
     const cases: [string, string, string[]][] = [
         ["leader-step-down (step down)", "leader-step-down.sh", [...STEP_DOWN, ...MASTERS]],

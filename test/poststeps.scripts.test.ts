@@ -14,6 +14,11 @@ import { HTTP_CREDENTIALS, leaderWorld, script, shims } from "./helpers/standIns
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "poststeps-run-"));
 
+// The dev stack's evaluation first (shared by the worker; a second or more of CPU that blocks this
+// process): the cases below run side by side with fake servers in this very process, which must
+// answer within the scripts' deadlines meanwhile.
+beforeAll(() => evaluateDev(), 120_000);
+
 describe.concurrent("exhibitor-rewrite.sh against a temporary env file", () => {
     let zk: net.Server;
     let port = 0;

@@ -25,6 +25,11 @@ async function freePorts(count: number): Promise<number[]> {
     return ports;
 }
 
+// The dev stack's evaluation first (shared by the worker; a second or more of CPU that blocks this
+// process): the cases below run side by side with fake servers in this very process, which must
+// answer within the scripts' deadlines meanwhile.
+beforeAll(() => evaluateStack(), 120_000);
+
 /**
  * Three real etcd members on ports of their own, started in the calling suite's beforeAll and
  * killed in its afterAll; `swap` runs etcd-member-swap.sh for q1, with systemctl driving it.
