@@ -7,12 +7,22 @@ import { defineConfig } from "vitest/config";
 // reaches to that file's tests. (test/helpers/evaluate.ts shares no evaluation there either.)
 const underStryker = process.env.STRYKER_MUTATOR_WORKER !== undefined;
 
+// The scripts under test run the node's python3 (Debian's /usr/bin/python3, with python3-boto3
+// from scripts/setup-debian.sh), not a version manager's shim that a developer's PATH puts
+// first: pyenv's shim costs ~30 processes and 0.2 s (seconds on a loaded machine) a call, and
+// the boot fetch's wait for its binding (secrets.fetch.test.ts) raced it.
+const PATH = (process.env.PATH ?? "")
+    .split(":")
+    .filter((dir) => !/\/\.pyenv\/(plugins\/[^/]+\/)?shims$/.test(dir))
+    .join(":");
+
 export default defineConfig({
     test: {
         include: ["test/**/*.test.ts", "components/**/*.test.ts"],
         testTimeout: 120_000,
         hookTimeout: 120_000,
         pool: "forks",
+        env: { PATH },
         // `npm test` (issue 14): the files of a worker share one module graph, so @pulumi/aws and
         // the SDK load once per worker instead of once per file (they were ~20 s of CPU), and
         // test/helpers/evaluate.ts evaluates the dev stack once per worker. Each evaluation still

@@ -28,6 +28,11 @@ function recordingCurl() {
 const MASTERS = ["master-1=10.136.64.11", "master-2=10.136.64.12", "master-3=10.136.64.13"];
 const STEP_DOWN = ["--self", "master-3", "--preferred", "master-1", "--domain", "cell-1.dc-1.demo.lan", "--timeout", "1"];
 
+// The dev stack's evaluation first (shared by the worker; a second or more of CPU that blocks this
+// process): the cases below run side by side with fake servers in this very process, which must
+// answer within the scripts' deadlines meanwhile.
+beforeAll(() => evaluateDev(), 120_000);
+
 describe.concurrent("a missing or unusable credentials file is refused, naming the file, before any HTTP request", () => {
     const cases: [string, string, string[]][] = [
         ["leader-step-down (step down)", "leader-step-down.sh", [...STEP_DOWN, ...MASTERS]],
@@ -79,7 +84,9 @@ describe.concurrent("a missing or unusable credentials file is refused, naming t
     });
 });
 
-describe("the credentials reach Marathon and Mesos as basic auth, and never a command line", () => {
+// The suites run side by side (each its own fake leader, ZooKeeper or stand-ins); the cases of
+// the next one share its leader's record of requests, so they run in order.
+describe.concurrent("the credentials reach Marathon and Mesos as basic auth, and never a command line", () => {
     let server: http.Server;
     let port = 0;
     const seen: string[] = [];
@@ -97,7 +104,7 @@ describe("the credentials reach Marathon and Mesos as basic auth, and never a co
     });
     afterAll(() => server.close());
 
-    it("agent-reregister authenticates with the file's user:password; curl's argv holds only -K -", async () => {
+    it.sequential("agent-reregister authenticates with the file's user:password; curl's argv holds only -K -", async () => {
         const log = path.join(scratch("argv"), "curl");
         const real = (process.env.PATH ?? "").split(":").map((d) => path.join(d, "curl")).find((p) => fs.existsSync(p));
         const env = shims({ curl: `printf '%s\\n' "$*" >> ${log}; exec ${real} "$@"` });
@@ -115,7 +122,7 @@ describe("the credentials reach Marathon and Mesos as basic auth, and never a co
         }
     });
 
-    it("with the wrong password the leader's 401 is a failure, bounded, not a success", async () => {
+    it.sequential("with the wrong password the leader's 401 is a failure, bounded, not a success", async () => {
         const wrong = path.join(scratch("wrong"), "http-operator");
         fs.writeFileSync(wrong, "operator:not-the-password-123456");
         const result = await run("bash", [script("agent-reregister.sh"), "--credentials", wrong, "--hostname", "worker-2.cell-1.example", "--timeout", "1", `http://127.0.0.1:${port}`]);
@@ -123,7 +130,7 @@ describe("the credentials reach Marathon and Mesos as basic auth, and never a co
         expect(result.stderr).toMatch(/error: after 1 s: /);
     });
 
-    it("leader-step-down sends them to Mesos and Marathon alike (curl -K - on every call)", async () => {
+    it.sequential("leader-step-down sends them to Mesos and Marathon alike (curl -K - on every call)", async () => {
         const world = leaderWorld(["master-1"], ["master-1"]);
         const log = path.join(scratch("argv"), "curl");
         // The world's curl answers; a wrapper in front of it records argv.
@@ -142,7 +149,7 @@ describe("the credentials reach Marathon and Mesos as basic auth, and never a co
     });
 });
 
-describe("the post-step commands name the credentials file, never its content", () => {
+describe.concurrent("the post-step commands name the credentials file, never its content", () => {
     it("leader-step-down and agent-reregister pass --credentials <the contract's http-operator path>; no create text holds a password", async () => {
         const dev = await evaluateDev();
         const all = commands(dev);
@@ -154,7 +161,7 @@ describe("the post-step commands name the credentials file, never its content", 
     }, 120_000);
 });
 
-describe("exhibitor-rewrite asks the local ZooKeeper on --self, where it listens (clientPortAddress)", () => {
+describe.concurrent("exhibitor-rewrite asks the local ZooKeeper on --self, where it listens (clientPortAddress)", () => {
     let zk: net.Server;
     let port = 0;
     beforeAll(async () => {

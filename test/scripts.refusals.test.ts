@@ -64,7 +64,7 @@ describe.concurrent("arp-purge.sh refuses and flushes nothing", () => {
     });
 });
 
-describe("exhibitor-rewrite.sh refuses and changes nothing", () => {
+describe.concurrent("exhibitor-rewrite.sh refuses and changes nothing", () => {
     const ORIGINAL = "EXHIBITOR_BACKEND=ZK\nZK_CONFIG_CONNECT=10.10.0.249:2181\n";
     // A member that answers srvr with `mode`, on 127.0.0.1 (this node) and 127.0.0.2 at one port.
     const servers: net.Server[] = [];

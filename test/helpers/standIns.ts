@@ -97,10 +97,12 @@ export function leaderWorld(mesosQueue: string[], marathonQueue: string[], optio
         if (seen.marathon !== undefined) fs.writeFileSync(path.join(state, `marathon@${ip}`), `${seen.marathon}\n`);
     }
     const actions = path.join(state, "actions");
+    // Bash builtins only (read, mapfile, printf): the scripts call curl hundreds of times per
+    // test run, and a head or grep per call cost a process each (issue 14).
     const rotate = (service: string) =>
         options.sticky
-            ? `{ head=$(head -n1 ${state}/${service}); echo "$head" >> ${state}/${service}.stepped; }`
-            : `{ head=$(head -n1 ${state}/${service}); tail -n +2 ${state}/${service} > ${state}/t; echo "$head" >> ${state}/t; mv ${state}/t ${state}/${service}; echo "$head" >> ${state}/${service}.stepped; }`;
+            ? `{ read -r head < ${state}/${service}; echo "$head" >> ${state}/${service}.stepped; }`
+            : `{ mapfile -t queue < ${state}/${service}; printf '%s\\n' "\${queue[@]:1}" "\${queue[0]}" > ${state}/${service}; echo "\${queue[0]}" >> ${state}/${service}.stepped; }`;
     const env = shims({
         sudo: `[[ $1 == -n ]] && shift; exec "$@"`,
         systemctl: [
@@ -110,11 +112,11 @@ export function leaderWorld(mesosQueue: string[], marathonQueue: string[], optio
         ].join("\n"),
         curl: [
             `url=\${*: -1}; hostport=\${url#http://}; hostport=\${hostport%%/*}; ip=\${hostport%%:*}`,
-            `leader_m=$(head -n1 ${state}/mesos); leader_a=$(head -n1 ${state}/marathon)`,
-            `[[ -f ${state}/mesos@$ip ]] && leader_m=$(head -n1 ${state}/mesos@$ip)`,
-            `[[ -f ${state}/marathon@$ip ]] && leader_a=$(head -n1 ${state}/marathon@$ip)`,
+            `leader_m=""; leader_a=""; read -r leader_m < ${state}/mesos; read -r leader_a < ${state}/marathon`,
+            `[[ -f ${state}/mesos@$ip ]] && read -r leader_m < ${state}/mesos@$ip`,
+            `[[ -f ${state}/marathon@$ip ]] && read -r leader_a < ${state}/marathon@$ip`,
             `case "$*" in *"-X DELETE"*) echo "curl -X DELETE $url" >> ${actions} ;; esac`,
-            `grep -qxF "$ip" ${state}/down && exit 7`,
+            `while read -r down; do [[ $down == "$ip" ]] && exit 7; done < ${state}/down`,
             `case "$*" in`,
             `  *"-X DELETE"*) ${options.deleteFails ? "exit 22" : `${rotate("marathon")}; echo '{"message":"Leadership abdicated"}'`} ;;`,
             `  *"-sI"*) if [[ $leader_m == HTTP* ]]; then printf 'HTTP/1.1 %s Oops\\r\\n\\r\\n' "\${leader_m#HTTP }"; elif [[ -n $leader_m ]]; then printf 'HTTP/1.1 307 Temporary Redirect\\r\\nLocation: //%s.cell-1.dc-1.demo.lan:5050\\r\\n\\r\\n' "$leader_m"; else printf 'HTTP/1.1 503 Service Unavailable\\r\\n\\r\\n'; fi ;;`,
