@@ -78,7 +78,8 @@ describe.skipIf(!hasBoto3)("the boot fetch against the SSM stand-in", () => {
     });
 
     /** The user data's arguments for worker-1, redirected into the test's directory. */
-    function fetch(extra: string[], role = "WORKER"): Promise<{ code: number; err: string }> {
+    /** `onErr` sees stderr as it arrives (the whole of it so far), e.g. to act once it waits. */
+    function fetch(extra: string[], role = "WORKER", onErr?: (err: string) => void): Promise<{ code: number; err: string }> {
         const args = [...secretsFetchArgs({ clusterId: "c1", region: scope.region }, "worker")];
         const at = (flag: string) => args.indexOf(flag) + 1;
         args[at("--dir")] = path.join(dir, "secrets");
@@ -88,7 +89,10 @@ describe.skipIf(!hasBoto3)("the boot fetch against the SSM stand-in", () => {
                 env: { ...process.env, AWS_ACCESS_KEY_ID: `AKIALAB${role}`, AWS_SECRET_ACCESS_KEY: "x", AWS_EC2_METADATA_DISABLED: "true" },
             });
             let err = "";
-            child.stderr.on("data", (d) => (err += d));
+            child.stderr.on("data", (d) => {
+                err += d;
+                onErr?.(err);
+            });
             child.on("close", (code) => resolve({ code: code ?? 1, err }));
         });
     }
@@ -114,11 +118,16 @@ describe.skipIf(!hasBoto3)("the boot fetch against the SSM stand-in", () => {
     it("waits for its binding, then writes every file 0400 in a 0700 directory and the host key 0600", async () => {
         delete data.parameters["/c1/worker/worker-1/host-key-binding"];
         write();
-        const running = fetch(["--timeout", "30"]);
-        await new Promise((r) => setTimeout(r, 2500));
-        data.parameters["/c1/worker/worker-1/host-key-binding"] = { Type: "String", Value: `i-0abc ${key.pub}` };
-        write();
-        const r = await running;
+        // The binding appears only once the fetch has said it waits for it (a fixed sleep raced
+        // a slow start of python and boto3 on a loaded machine).
+        let bound = false;
+        const r = await fetch(["--timeout", "30"], "WORKER", (err) => {
+            if (bound || !/waiting: /.test(err)) return;
+            bound = true;
+            data.parameters["/c1/worker/worker-1/host-key-binding"] = { Type: "String", Value: `i-0abc ${key.pub}` };
+            write();
+        });
+        expect(bound).toBe(true);
         expect(r.err).toMatch(/waiting: no ssh_host_ed25519_key|waiting: .*host-key-binding names nothing/);
         expect(r.code).toBe(0);
         const secrets = path.join(dir, "secrets");
