@@ -43,20 +43,30 @@ function prepare() {
     }
 }
 
-const { plan, userData, bundles, sshPrivateKey, dockerHub, httpOperatorPassword, rebuild } = prepare();
-const cluster = new MesosCluster(plan.clusterId, { plan, userData, bundles, sshPrivateKey, dockerHub, httpOperatorPassword, rebuild });
+/**
+ * The program, as the Pulumi CLI runs it: run.js loads this module, calls the function it
+ * exports and awaits it; what it resolves to is the stack's outputs. Async so that the nodes
+ * can be built a batch at a time with the event loop running between batches (see
+ * components/runtime/batches.ts); a config error still throws before any resource is made.
+ */
+export = async function mesosCluster() {
+    const { plan, userData, bundles, sshPrivateKey, dockerHub, httpOperatorPassword, rebuild } = prepare();
+    const cluster = await MesosCluster.create(plan.clusterId, { plan, userData, bundles, sshPrivateKey, dockerHub, httpOperatorPassword, rebuild });
 
-const preferred = plan.nodes.find((n) => n.name === plan.preferredLeader) ?? plan.nodes.find((n) => n.role === "master")!;
+    const preferred = plan.nodes.find((n) => n.name === plan.preferredLeader) ?? plan.nodes.find((n) => n.role === "master")!;
 
-export const borderPublicIp = cluster.borderPublicIp;
-export const nodes = cluster.nodes;
-export const mesosQuorum = plan.mesosQuorum;
-export const exhibitorStaticEnsemble = plan.exhibitorStaticEnsemble;
-// Any master answers: a non-leader redirects (Mesos: 307 to the leader) or proxies (Marathon).
-export const mesosUrl = `http://${preferred.fqdn}:${PORTS.mesosMaster}`;
-export const marathonUrl = `http://${preferred.fqdn}:${PORTS.marathon}`;
-export const sshCommand = pulumi.interpolate`ssh -J ${plan.sshUser}@${cluster.borderPublicIp} ${plan.sshUser}@${preferred.privateIp}`;
-/** Each post-step command by name: the node it runs on and its step (the plan CLI lists them). */
-export const postSteps = cluster.postSteps.steps;
-/** First-boot image pulls per egress address and registry (the plan CLI shows and checks them). */
-export const imagePulls = firstBootPulls(plan);
+    return {
+        borderPublicIp: cluster.borderPublicIp,
+        nodes: cluster.nodes,
+        mesosQuorum: plan.mesosQuorum,
+        exhibitorStaticEnsemble: plan.exhibitorStaticEnsemble,
+        // Any master answers: a non-leader redirects (Mesos: 307 to the leader) or proxies (Marathon).
+        mesosUrl: `http://${preferred.fqdn}:${PORTS.mesosMaster}`,
+        marathonUrl: `http://${preferred.fqdn}:${PORTS.marathon}`,
+        sshCommand: pulumi.interpolate`ssh -J ${plan.sshUser}@${cluster.borderPublicIp} ${plan.sshUser}@${preferred.privateIp}`,
+        /** Each post-step command by name: the node it runs on and its step (the plan CLI lists them). */
+        postSteps: cluster.postSteps.steps,
+        /** First-boot image pulls per egress address and registry (the plan CLI shows and checks them). */
+        imagePulls: firstBootPulls(plan),
+    };
+};

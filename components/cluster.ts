@@ -19,6 +19,7 @@ import { DockerHubCache } from "./registry/dockerHubCache";
 import { cacheRoles } from "./registry/pulls";
 import { ClusterSecrets } from "./secrets/clusterSecrets";
 import type { LeanInstance } from "./runtime/leanResources";
+import { outputsWhenBuilt } from "./runtime/batches";
 
 export interface NodeRow {
     readonly name: string;
@@ -44,15 +45,33 @@ export interface MesosClusterArgs {
     readonly httpOperatorPassword?: pulumi.Output<string>;
 }
 
-/** The whole cluster: network, security groups, key pair and every node of every role. */
-export class MesosCluster extends pulumi.ComponentResource {
+/** What the program reads of the cluster once it is built. */
+export interface BuiltCluster {
+    readonly component: MesosCluster;
     readonly borderPublicIp: pulumi.Output<string>;
     readonly instances: ReadonlyMap<string, LeanInstance>;
     readonly nodes: readonly NodeRow[];
     readonly postSteps: PostSteps;
+}
 
-    constructor(name: string, args: MesosClusterArgs, opts?: pulumi.ComponentResourceOptions) {
+/**
+ * The whole cluster: network, security groups, key pair and every node of every role. The
+ * component is made first and its children after, the nodes and post-steps a batch a turn of
+ * the event loop (runtime/batches.ts): `await MesosCluster.create(...)`.
+ */
+export class MesosCluster extends pulumi.ComponentResource {
+    private constructor(name: string, opts?: pulumi.ComponentResourceOptions) {
         super("mesos-cluster:index:MesosCluster", name, {}, opts);
+    }
+
+    static async create(name: string, args: MesosClusterArgs, opts?: pulumi.ComponentResourceOptions): Promise<BuiltCluster> {
+        const component = new MesosCluster(name, opts);
+        const built = component.build(name, args);
+        component.registerOutputs(outputsWhenBuilt(built, (cluster) => ({ borderPublicIp: cluster.borderPublicIp })));
+        return built;
+    }
+
+    private async build(name: string, args: MesosClusterArgs): Promise<BuiltCluster> {
         const { plan } = args;
         const parent = { parent: this };
         const tags = { Cluster: plan.clusterId, ManagedBy: "pulumi:mesos-cluster" };
@@ -119,7 +138,7 @@ export class MesosCluster extends pulumi.ComponentResource {
         const hostKeys = new Map<string, pulumi.Output<string>>();
         // A role with no nodes (workers: 0) has no bundle, no identity and no group.
         for (const role of ROLES.filter((r) => args.bundles.has(r))) {
-            const group = new NodeGroup(`${name}-${role}`, {
+            const group = await NodeGroup.create(`${name}-${role}`, {
                 role,
                 nodes: nodesOfRole(plan, role),
                 userData: args.userData,
@@ -147,9 +166,7 @@ export class MesosCluster extends pulumi.ComponentResource {
         // An Elastic IP keeps the jump host's address across a border replacement.
         const borderIp = new aws.ec2.Eip(`${name}-border-ip`, { domain: "vpc", instance: border.id, tags: { ...tags, Name: "border-1" } }, parent);
 
-        this.borderPublicIp = borderIp.publicIp;
-        this.instances = instances;
-        this.nodes = plan.nodes.map((node) => ({
+        const nodes = plan.nodes.map((node) => ({
             name: node.name,
             role: node.role,
             fqdn: node.fqdn,
@@ -157,7 +174,7 @@ export class MesosCluster extends pulumi.ComponentResource {
             instanceId: instances.get(node.name)!.id,
         }));
         // Last: the post-steps need every instance and the jump host's address.
-        this.postSteps = new PostSteps(name, {
+        const postSteps = await PostSteps.create(name, {
             plan,
             instances,
             borderPublicIp: borderIp.publicIp,
@@ -166,6 +183,6 @@ export class MesosCluster extends pulumi.ComponentResource {
             hostKeys,
             rebuild: args.rebuild,
         }, parent);
-        this.registerOutputs({ borderPublicIp: this.borderPublicIp });
+        return { component: this, borderPublicIp: borderIp.publicIp, instances, nodes, postSteps };
     }
 }

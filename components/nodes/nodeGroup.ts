@@ -4,6 +4,7 @@ import type { Role } from "../catalog/roles";
 import type { NodeUserData } from "../userdata/userData";
 import type { ClusterSecrets } from "../secrets/clusterSecrets";
 import { LeanDnsRecord, LeanInstance } from "../runtime/leanResources";
+import { inBatches, NODES_PER_TURN, outputsWhenBuilt } from "../runtime/batches";
 
 export interface NodeGroupArgs {
     readonly role: Role;
@@ -45,65 +46,74 @@ export function instanceOptions(node: PlannedNode, rebuild: ReadonlySet<string>)
     };
 }
 
-/** One EC2 instance per node of a role, each at its planned private IP, with its DNS name. */
+/**
+ * One EC2 instance per node of a role, each at its planned private IP, with its DNS name. The
+ * component is made first and its nodes after, a batch a turn of the event loop
+ * (runtime/batches.ts): `await NodeGroup.create(...)`.
+ */
 export class NodeGroup extends pulumi.ComponentResource {
+    private readonly made = { instances: new Map<string, LeanInstance>(), hostKeys: new Map<string, pulumi.Output<string>>() };
     /** aws.ec2.Instance as registered, holding `id` only (see runtime/leanResources.ts). */
-    readonly instances: ReadonlyMap<string, LeanInstance>;
+    readonly instances: ReadonlyMap<string, LeanInstance> = this.made.instances;
     /** Each node's SSH host key public half (authorized_keys form): what the post-steps pin. */
-    readonly hostKeys: ReadonlyMap<string, pulumi.Output<string>>;
+    readonly hostKeys: ReadonlyMap<string, pulumi.Output<string>> = this.made.hostKeys;
 
-    constructor(name: string, args: NodeGroupArgs, opts?: pulumi.ComponentResourceOptions) {
+    private constructor(name: string, opts?: pulumi.ComponentResourceOptions) {
         super("mesos-cluster:nodes:NodeGroup", name, {}, opts);
-        const instances = new Map<string, LeanInstance>();
-        const hostKeys = new Map<string, pulumi.Output<string>>();
-        for (const node of args.nodes) {
-            const userData = args.userData.get(node.name);
-            if (!userData) throw new Error(`no user data rendered for ${node.name}`);
-            const instance = new LeanInstance(`${name}-${node.index}`, {
-                ami: args.ami,
-                instanceType: node.instanceType,
-                subnetId: args.subnetId(node),
-                privateIp: node.privateIp,
-                vpcSecurityGroupIds: [args.securityGroupId],
-                keyName: args.keyName,
-                iamInstanceProfile: args.instanceProfile,
-                userData: userData.userData,
-                userDataBase64: userData.userDataBase64,
-                metadataOptions: {
-                    httpEndpoint: "enabled",
-                    httpTokens: "required", // IMDSv2 only
-                    // Containers sit one hop behind the host; IMDSv2 answers need a limit of 2.
-                    httpPutResponseHopLimit: 2,
-                    // The node reads its BundleBucket tag from IMDS at first boot.
-                    instanceMetadataTags: "enabled",
-                },
-                rootBlockDevice: {
-                    encrypted: true,
-                    volumeType: "gp3",
-                    volumeSize: node.rootVolumeGiB,
-                    deleteOnTermination: true,
-                },
-                tags: { ...args.tags, Name: node.name, Role: node.role, Fqdn: node.fqdn, BundleBucket: args.bundleHost },
-                volumeTags: { ...args.tags, Name: node.name, Role: node.role },
-            }, {
-                parent: this,
-                dependsOn: [...args.bootDependencies, ...(args.secrets.bootParameters.get(node.name) ?? [])],
-                ...instanceOptions(node, args.rebuild),
-            });
-            instances.set(node.name, instance);
-            // After the instance: the key is replaced with it (and the node waits for it at boot).
-            hostKeys.set(node.name, args.secrets.hostKey(node, instance));
-            // The node's name belongs to the node: added and removed with it, nothing else changes.
-            new LeanDnsRecord(`${name}-${node.index}-dns`, {
-                zoneId: args.zoneId,
-                name: node.fqdn,
-                type: "A",
-                ttl: 60,
-                records: [node.privateIp],
-            }, { parent: this });
-        }
-        this.instances = instances;
-        this.hostKeys = hostKeys;
-        this.registerOutputs({ instanceIds: [...instances.values()].map((i) => i.id) });
+    }
+
+    static async create(name: string, args: NodeGroupArgs, opts?: pulumi.ComponentResourceOptions): Promise<NodeGroup> {
+        const group = new NodeGroup(name, opts);
+        const built = inBatches(args.nodes, NODES_PER_TURN, (node) => group.addNode(name, node, args));
+        group.registerOutputs(outputsWhenBuilt(built, () => ({ instanceIds: [...group.instances.values()].map((i) => i.id) })));
+        await built;
+        return group;
+    }
+
+    private addNode(name: string, node: PlannedNode, args: NodeGroupArgs): void {
+        const userData = args.userData.get(node.name);
+        if (!userData) throw new Error(`no user data rendered for ${node.name}`);
+        const instance = new LeanInstance(`${name}-${node.index}`, {
+            ami: args.ami,
+            instanceType: node.instanceType,
+            subnetId: args.subnetId(node),
+            privateIp: node.privateIp,
+            vpcSecurityGroupIds: [args.securityGroupId],
+            keyName: args.keyName,
+            iamInstanceProfile: args.instanceProfile,
+            userData: userData.userData,
+            userDataBase64: userData.userDataBase64,
+            metadataOptions: {
+                httpEndpoint: "enabled",
+                httpTokens: "required", // IMDSv2 only
+                // Containers sit one hop behind the host; IMDSv2 answers need a limit of 2.
+                httpPutResponseHopLimit: 2,
+                // The node reads its BundleBucket tag from IMDS at first boot.
+                instanceMetadataTags: "enabled",
+            },
+            rootBlockDevice: {
+                encrypted: true,
+                volumeType: "gp3",
+                volumeSize: node.rootVolumeGiB,
+                deleteOnTermination: true,
+            },
+            tags: { ...args.tags, Name: node.name, Role: node.role, Fqdn: node.fqdn, BundleBucket: args.bundleHost },
+            volumeTags: { ...args.tags, Name: node.name, Role: node.role },
+        }, {
+            parent: this,
+            dependsOn: [...args.bootDependencies, ...(args.secrets.bootParameters.get(node.name) ?? [])],
+            ...instanceOptions(node, args.rebuild),
+        });
+        this.made.instances.set(node.name, instance);
+        // After the instance: the key is replaced with it (and the node waits for it at boot).
+        this.made.hostKeys.set(node.name, args.secrets.hostKey(node, instance));
+        // The node's name belongs to the node: added and removed with it, nothing else changes.
+        new LeanDnsRecord(`${name}-${node.index}-dns`, {
+            zoneId: args.zoneId,
+            name: node.fqdn,
+            type: "A",
+            ttl: 60,
+            records: [node.privateIp],
+        }, { parent: this });
     }
 }

@@ -1,9 +1,10 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import type { ClusterPlan } from "../plan/clusterPlan";
-import type { PostStep } from "./commandSpec";
+import type { CommandSpec, PostStep } from "./commandSpec";
 import { planPostSteps } from "./sequence";
 import { LeanRemoteCommand } from "../runtime/leanResources";
+import { inBatches, NODES_PER_TURN, outputsWhenBuilt } from "../runtime/batches";
 
 export interface PostStepsArgs {
     readonly plan: ClusterPlan;
@@ -29,13 +30,28 @@ export interface PostStepsArgs {
  * replacement they would run against the new host at the same IP.
  */
 export class PostSteps extends pulumi.ComponentResource {
+    private readonly made = new Map<string, LeanRemoteCommand>();
     /** command.remote.Command as registered, holding `id` only (see runtime/leanResources.ts). */
-    readonly commands: ReadonlyMap<string, LeanRemoteCommand>;
+    readonly commands: ReadonlyMap<string, LeanRemoteCommand> = this.made;
     /** Each command's node and step, by command name, in run order. */
     readonly steps: readonly { readonly name: string; readonly node: string; readonly step: PostStep }[];
 
-    constructor(name: string, args: PostStepsArgs, opts?: pulumi.ComponentResourceOptions) {
+    private constructor(name: string, specs: readonly CommandSpec[], opts?: pulumi.ComponentResourceOptions) {
         super("mesos-cluster:poststeps:PostSteps", name, {}, opts);
+        this.steps = specs.map(({ name: commandName, node, step }) => ({ name: commandName, node, step }));
+    }
+
+    /** The component, then its commands, a batch a turn of the event loop (runtime/batches.ts; a worker has two). */
+    static async create(name: string, args: PostStepsArgs, opts?: pulumi.ComponentResourceOptions): Promise<PostSteps> {
+        const specs = planPostSteps(args.plan, name);
+        const steps = new PostSteps(name, specs, opts);
+        const built = steps.build(name, args, specs);
+        steps.registerOutputs(outputsWhenBuilt(built, () => ({ commands: [...steps.made.keys()] })));
+        await built;
+        return steps;
+    }
+
+    private async build(name: string, args: PostStepsArgs, specs: readonly CommandSpec[]): Promise<void> {
         const instanceOf = (node: string) => {
             const instance = args.instances.get(node);
             if (!instance) throw new Error(`PostSteps: no instance for ${node}`);
@@ -71,15 +87,13 @@ export class PostSteps extends pulumi.ComponentResource {
                 rebuilt: pulumi.all(rebuilt.map((node) => instanceOf(node).id)).apply((ids) => rebuilt.map((node, i) => `${node}=${ids[i]}`).join(",")),
             },
         }, { parent: this, ignoreChanges: rebuilt.length > 0 ? [] : ["keepers"] });
-        const commands = new Map<string, LeanRemoteCommand>();
-        const specs = planPostSteps(args.plan, name);
-        for (const spec of specs) {
+        await inBatches(specs, 2 * NODES_PER_TURN, (spec) => {
             const after = spec.dependsOn.map((dependency) => {
-                const resource = commands.get(dependency);
+                const resource = this.made.get(dependency);
                 if (!resource) throw new Error(`PostSteps: ${spec.name} depends on ${dependency}, which is not planned before it`);
                 return resource;
             });
-            commands.set(spec.name, new LeanRemoteCommand(spec.name, {
+            this.made.set(spec.name, new LeanRemoteCommand(spec.name, {
                 connection: connectionTo(spec.host, spec.node),
                 create: spec.script,
                 triggers: [...spec.triggerNodes.map((node) => instanceOf(node).id), ...(spec.onAnyReplacement ? [marker.hex] : [])],
@@ -88,9 +102,6 @@ export class PostSteps extends pulumi.ComponentResource {
                 // The node's own instance: a worker's arp-purge must not dial before it exists.
                 dependsOn: [...after, instanceOf(spec.node)],
             }));
-        }
-        this.commands = commands;
-        this.steps = specs.map(({ name: commandName, node, step }) => ({ name: commandName, node, step }));
-        this.registerOutputs({ commands: [...commands.keys()] });
+        });
     }
 }

@@ -4,6 +4,7 @@ import * as os from "os";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { DNS_RECORD_TYPE, INSTANCE_TYPE, LeanDnsRecord, LeanInstance, LeanPrivateKey, LeanRemoteCommand, LeanSsmParameter, PRIVATE_KEY_TYPE, REMOTE_COMMAND_TYPE, SSM_PARAMETER_TYPE } from "../../components/runtime/leanResources";
+import { inBatches, NODES_PER_TURN } from "../../components/runtime/batches";
 import { evaluateProgram } from "./mockEngine";
 import { makeKeyPool } from "./mockSecrets";
 import { readStackConfig, stackFile } from "./stackConfig";
@@ -38,6 +39,13 @@ import { readStackConfig, stackFile } from "./stackConfig";
  * them in its own process, and a key made in the program's process would be charged to the
  * program. Every other answer of the engine (decoding each request, echoing its inputs, the
  * etcd PKI's certificates) is still inside the clock, in every mode.
+ *
+ * The program builds its nodes a batch a turn of the event loop (components/runtime/batches.ts),
+ * and is loaded and called as run.js does (runProgram, inside evaluateProgram). The baselines
+ * get the same chance: flat and bare let the event loop run after every RESOURCES_PER_TURN
+ * resources, the program's largest batch (NODES_PER_TURN nodes of a node group, five resources
+ * each), so neither pays for keeping a whole plan's registrations pending while the program
+ * does not.
  *
  * `--sdk-default` measures the SDK's own per-promise stack capture instead (the children run
  * with PULUMI_DEBUG_PROMISE_LEAKS set, which keeps it: see promiseStacks.ts): the "before".
@@ -101,6 +109,9 @@ const LEAN: Record<string, ResourceClass> = {
     [SSM_PARAMETER_TYPE]: LeanSsmParameter as unknown as ResourceClass,
 };
 
+/** The program's largest batch between two turns: a node group's NODES_PER_TURN nodes, five resources each. */
+const RESOURCES_PER_TURN = 5 * NODES_PER_TURN;
+
 /** Ed25519 keys the engine answers with, made before the clock starts (see makeKeyPool). */
 const KEY_POOL_SIZE = 64;
 
@@ -134,13 +145,13 @@ async function child(mode: Mode, arg: string): Promise<void> {
         load: async () => {
             if (mode === "program") return require(path.join(PROJECT_ROOT, "index.ts"));
             if (mode === "flat") {
-                for (const r of recorded) {
+                await inBatches(recorded, RESOURCES_PER_TURN, (r) => {
                     if (r.custom) new (resourceClass(r.type))(r.name, r.inputs);
                     else new pulumi.ComponentResource(r.type, r.name);
-                }
+                });
                 return {};
             }
-            for (let i = 0; i < Number(arg); i++) new BareResource(`bare-${i}`);
+            await inBatches(Array.from({ length: Number(arg) }, (_, i) => i), RESOURCES_PER_TURN, (i) => new BareResource(`bare-${i}`));
             return {};
         },
     });

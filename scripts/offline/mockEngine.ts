@@ -2,6 +2,7 @@ import { createHash } from "crypto";
 import * as pulumi from "@pulumi/pulumi";
 import { MockMonitor } from "@pulumi/pulumi/runtime/mocks";
 import { KeyPool, secretState } from "./mockSecrets";
+import { runProgram } from "./runProgram";
 
 /**
  * Runs the Pulumi program under the SDK's mocks and records what it registers, with the
@@ -59,7 +60,7 @@ export interface EvaluateOptions {
     readonly secretSentinel?: string;
     /** The bench's Ed25519 keys, made before its clock starts (see makeKeyPool); otherwise each key is derived from its resource. */
     readonly keyPool?: KeyPool;
-    /** Imports the program and returns its module exports. */
+    /** Imports the program and returns its module exports (index.ts: its function, which evaluateProgram calls as the CLI does). */
     readonly load: () => Promise<Record<string, unknown>>;
 }
 
@@ -245,7 +246,8 @@ export async function evaluateProgram(options: EvaluateOptions): Promise<Evaluat
     );
     let exports: Record<string, unknown>;
     try {
-        exports = await options.load();
+        // Called as the CLI calls it: index.ts exports an async function (see runProgram).
+        exports = await runProgram(await options.load());
     } catch (err) {
         // Tells a caller how far the program got: a config error must come before any resource.
         if (err !== null && typeof err === "object") Object.assign(err, { resourcesRegistered: engine.captured.length });
