@@ -107,6 +107,14 @@ def parse_zk(value):
     return (rest[at + 1:], rest[:at], path) if at >= 0 else (rest, None, path)
 
 
+def close_quietly(client):
+    try:
+        client.stop()
+        client.close()
+    except Exception:  # already stopped, or the connection is gone: nothing left to release
+        pass
+
+
 def zk_client(value, session_timeout, acl_with_auth):
     """A KazooClient for a zk URL: digest auth and the ACL the real service sets when the URL has credentials."""
     hosts, auth, path = parse_zk(value)
@@ -165,6 +173,7 @@ class Candidate:
         self.leader = None  # {"hostname":..., "ip":...} or None
         self.lock = threading.Lock()
         self.framework = None  # marathon: the client through which it registered with Mesos
+        self.registering = False  # marathon: a registration thread is running
         acl = EVERYONE_READ_CREATOR_ALL if args.kind == "mesos" else CREATOR_ALL_ACL
         self.zk, path = zk_client(args.zk, args.session_timeout, acl)
         if path:
@@ -210,26 +219,56 @@ class Candidate:
         if (before or {}).get("node") != (leader or {}).get("node"):
             who = leader["hostname"] if leader else "nobody"
             log(f"leader is {who}{' (me)' if self.leading() else ''}")
-        if self.args.kind == "marathon" and self.leading() and self.framework is None:
-            threading.Thread(target=self.register_framework, daemon=True).start()
+        if self.args.kind != "marathon" or not self.args.master:
+            return
+        if self.leading():
+            with self.lock:
+                start = self.framework is None and not self.registering
+                self.registering = self.registering or start
+            if start:
+                threading.Thread(target=self.register_framework, daemon=True).start()
+        else:
+            self.drop_framework()
 
     def register_framework(self):
-        """The leading Marathon registers with Mesos (MARATHON_MASTER), proving its principal's secret."""
-        if self.framework is not None or not self.args.master:
-            return
-        self.framework, base = zk_client(self.args.master, self.args.session_timeout, EVERYONE_READ_CREATOR_ALL)
-        where = f"{base or '/mesos'}/{FRAMEWORKS}"
+        """The leading Marathon registers with Mesos (MARATHON_MASTER), proving its principal's secret.
+
+        Retried while this one leads: a dead leader's registration lingers until its ZooKeeper
+        session expires, and a single failed attempt left the cluster without a framework."""
         try:
-            self.framework.start(timeout=self.args.connect_timeout)
-            self.framework.ensure_path(where)
-            info = {"name": "marathon", "hostname": self.args.fqdn}
-            if self.args.principal:
-                info["principal"] = self.args.principal
-                info["proof"] = proof(self.args.secret, self.args.fqdn)
-            self.framework.create(f"{where}/marathon", json.dumps(info).encode(), ephemeral=True)
-            log(f"registered with Mesos as framework marathon (principal {self.args.principal or 'none'})")
-        except Exception as err:  # another leader's registration lingering, or ZooKeeper refused
-            log(f"framework registration failed: {err!r}")
+            while self.leading():
+                client, base = zk_client(self.args.master, self.args.session_timeout, EVERYONE_READ_CREATOR_ALL)
+                where = f"{base or '/mesos'}/{FRAMEWORKS}"
+                try:
+                    client.start(timeout=self.args.connect_timeout)
+                    client.ensure_path(where)
+                    info = {"name": "marathon", "hostname": self.args.fqdn}
+                    if self.args.principal:
+                        info["principal"] = self.args.principal
+                        info["proof"] = proof(self.args.secret, self.args.fqdn)
+                    client.create(f"{where}/marathon", json.dumps(info).encode(), ephemeral=True)
+                except Exception as err:  # another leader's registration lingering, or ZooKeeper refused
+                    log(f"framework registration failed, retrying in 1 s: {err!r}")
+                    close_quietly(client)
+                    time.sleep(1)
+                    continue
+                with self.lock:
+                    self.framework = client
+                log(f"registered with Mesos as framework marathon (principal {self.args.principal or 'none'})")
+                if not self.leading():  # lost the lead while registering
+                    self.drop_framework()
+                return
+        finally:
+            with self.lock:
+                self.registering = False
+
+    def drop_framework(self):
+        """A Marathon that no longer leads stops its scheduler driver: its registration goes."""
+        with self.lock:
+            client, self.framework = self.framework, None
+        if client is not None:
+            close_quietly(client)
+            log("no longer leading: framework registration dropped")
 
     def leading(self):
         with self.lock:

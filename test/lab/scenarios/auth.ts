@@ -54,9 +54,14 @@ export const auth: Scenario = {
         const agents = services.agents(leader);
         report.check(`the leader lists every worker's agent, each registered with the ${PRINCIPALS.mesosAgent} credential`,
             workers.every((w) => agents.some((a) => a.hostname === w.fqdn)), JSON.stringify(agents));
-        const frameworks = services.frameworks(leader);
-        report.check(`Marathon is registered with Mesos as framework marathon, principal ${PRINCIPALS.marathonFramework}`,
-            frameworks.length === 1 && frameworks[0].principal === PRINCIPALS.marathonFramework, JSON.stringify(frameworks));
+        // Marathon registers when it takes the lead; right after a step-down or a replaced
+        // master the new leader is still registering (the old registration lingers until its
+        // session expires), so this waits for it, as an operator would.
+        const registered = await outcome(waitFor("Marathon registered as a framework", () => {
+            const frameworks = services.frameworks(leader);
+            return { ok: frameworks.length === 1 && frameworks[0].principal === PRINCIPALS.marathonFramework, detail: JSON.stringify(frameworks) };
+        }, { timeout: 30_000 }));
+        report.check(`Marathon is registered with Mesos as framework marathon, principal ${PRINCIPALS.marathonFramework}`, registered.ok, registered.detail);
         if (workers.length > 0) {
             // A rogue agent on a worker, with the right principal and a wrong secret: never listed.
             const w = workers[0];
