@@ -24,18 +24,22 @@ export function planPostSteps(plan: ClusterPlan, prefix: string = plan.clusterId
     // The border goes first: every SSH connection, wait-ready's included, goes through it, and a
     // border still holding a replaced node's old MAC stalls the first dial to the new one (the
     // lab measured 12 s, and a timeout when the stale entry was still REACHABLE).
+    // Validation guarantees exactly one border and an odd number of masters.
     const border = plan.nodes.find((node) => node.role === "border");
-    const borderPurge = border ? [arpPurgeSpec(ctx, border, [])] : [];
-    const afterBorder = borderPurge.map((s) => s.name);
+    if (!border || masters.length === 0) throw new Error("planPostSteps needs a validated plan: one border node and at least one master");
+    const borderPurge = [arpPurgeSpec(ctx, border, [])];
+    const afterBorder = [borderPurge[0].name];
 
     const waitReady = waitReadySpecs(ctx, masters, afterBorder);
+    const afterWaitReady = waitReady.map((s) => s.name);
 
     // Every other node, in parallel: one command per node is the whole per-node cost.
-    const purges = plan.nodes.filter((node) => node !== border).map((node) => arpPurgeSpec(ctx, node, waitReady.length > 0 ? waitReady.map((s) => s.name) : afterBorder));
+    const purges = plan.nodes.filter((node) => node !== border).map((node) => arpPurgeSpec(ctx, node, afterWaitReady));
     const purgeOf = new Map([...borderPurge, ...purges].map((s) => [s.node, s.name]));
 
-    const rewrites = masters.length === 0 ? [] : exhibitorRewriteChain(ctx, masters, plan.exhibitorStaticEnsemble, [...borderPurge, ...purges].map((s) => s.name));
-    const stepDown = plan.preferredLeader === "" || masters.length === 0
+    const rewrites = exhibitorRewriteChain(ctx, masters, plan.exhibitorStaticEnsemble, [...borderPurge, ...purges].map((s) => s.name));
+    // preferredLeader "" (documented): no master is preferred, so nothing steps down.
+    const stepDown = plan.preferredLeader === ""
         ? []
         : leaderStepDownRounds(ctx, { masters, preferred: plan.preferredLeader, domain: plan.domain, quorum: plan.mesosQuorum },
             [rewrites[rewrites.length - 1].name]);
@@ -49,7 +53,7 @@ export function planPostSteps(plan: ClusterPlan, prefix: string = plan.clusterId
     });
 
     const workers = plan.nodes.filter((node) => node.role === "worker");
-    const rejoins = workers.map((worker) => agentReregisterSpec(ctx, worker, masters, waitReady.map((s) => s.name)));
+    const rejoins = workers.map((worker) => agentReregisterSpec(ctx, worker, masters, afterWaitReady));
 
     return [...borderPurge, ...waitReady, ...purges, ...rewrites, ...stepDown, ...swaps, ...rejoins];
 }
