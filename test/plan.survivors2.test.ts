@@ -1,4 +1,4 @@
-import { describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it } from "vitest";
 import { ClusterConfig } from "../components/config/schema";
 import { validateConfig } from "../components/config/validate";
 import { nodesOfRole, planCluster } from "../components/plan/clusterPlan";
@@ -25,8 +25,14 @@ function singleZone(network: Record<string, unknown>): ClusterConfig {
     return result.config;
 }
 
+// Plans are made inside each test, never while the file is collected: a mutant is active only
+// from the test run's hooks on (StrykerJS activates it in a beforeAll), so a plan made in a
+// describe body would be the unmutated one.
 describe("the dev stack's plan, field by field", () => {
-    const plan = planCluster(validated());
+    let plan: ReturnType<typeof planCluster>;
+    beforeEach(() => {
+        plan = planCluster(validated());
+    });
 
     it("carries the three zones with their subnets, and the ZooKeeper and etcd strings the units take", () => {
         expect(plan.network).toEqual({

@@ -1,4 +1,4 @@
-import { describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it } from "vitest";
 import { validateConfig } from "../components/config/validate";
 import { ClusterPlan, planCluster } from "../components/plan/clusterPlan";
 import { createText } from "../components/poststeps/commandSpec";
@@ -20,8 +20,13 @@ function devPlan(): ClusterPlan {
 const byName = (plan: ClusterPlan) => new Map(planPostSteps(plan).map((s) => [s.name, s]));
 const secondLine = (script: string) => script.split("\n")[1];
 
+// Plans are made in hooks, never while the file is collected: StrykerJS activates a mutant in
+// a beforeAll, so a plan made in a describe body would be the unmutated one.
 describe("each repair's command line, as the node runs it", () => {
-    const specs = byName(devPlan());
+    let specs: ReturnType<typeof byName>;
+    beforeEach(() => {
+        specs = byName(devPlan());
+    });
 
     it("swaps quorum-2's etcd member on quorum-2 itself, naming its own URLs and the two other members", () => {
         const swap = specs.get("cell-1-etcd-member-swap-quorum-2")!;
@@ -57,7 +62,10 @@ describe("each repair's command line, as the node runs it", () => {
 });
 
 describe("what the sequence plans for smaller clusters", () => {
-    const dev = devPlan();
+    let dev: ClusterPlan;
+    beforeEach(() => {
+        dev = devPlan();
+    });
     const without = (role: string): ClusterPlan => ({ ...dev, nodes: dev.nodes.filter((n) => n.role !== role) });
 
     it("refuses a plan without a border or without masters (validation guarantees one border and an odd master count)", () => {
