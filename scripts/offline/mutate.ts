@@ -19,7 +19,7 @@ import * as path from "path";
 
 /** The test files that test each folder of components/ (paths relative to the project). */
 export const FOLDER_TESTS: Readonly<Record<string, readonly string[]>> = {
-    config: ["config", "config.mistakes", "config.files", "config.survivors", "secrets.config", "zones.config"],
+    config: ["config", "config.mistakes", "config.files", "config.survivors", "config.survivors2", "secrets.config", "zones.config"],
     plan: ["plan.survivors", "planning.property", "zones.placement", "launcher", "poststeps.plan", "membership", "regressions", "zones.program"],
     catalog: ["catalog", "securityMatrix", "securityMatrix.listen", "auth.units", "auth.contents", "secrets.sentinel", "secrets.fetch", "etcd.tls.unit", "userdata", "poststeps.plan"],
     poststeps: ["poststeps.plan", "poststeps", "poststeps.scripts", "scripts.refusals", "regressions", "auth.scripts", "etcd.tls.unit"],
