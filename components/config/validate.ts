@@ -290,8 +290,8 @@ function spreadErrors(config: ClusterConfig): string[] {
     if (z < 2) return [];
     return (["master", "quorum"] as const).flatMap((role) => {
         const count = config.nodes[role].count;
-        // An even or out-of-range count is its own rule's to refuse.
-        if (count < 1 || count > MAX_ODD_GROUP || count % 2 === 0 || survivesZoneLoss(count, z)) return [];
+        // An even or out-of-range count is its own rule's to refuse (0, the only count below 1, is even).
+        if (count > MAX_ODD_GROUP || count % 2 === 0 || survivesZoneLoss(count, z)) return [];
         const { node, nodes, quorum } = SPREAD_GROUPS[role];
         const most = Math.ceil(count / z);
         const need = Math.floor(count / 2) + 1;
