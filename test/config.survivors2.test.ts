@@ -379,6 +379,7 @@ describe("the operator's password", () => {
         ["one class, 23 characters", "abcdefghijklmnopqrstuvw", [weak]],
         ["password in capitals", "zz1!PASSWORD-Qx7k", [named("password")]],
         ["marathon", "zz1!Marathon-Qx7k", [named("marathon")]],
+        ["mesos", "zz1!mesos-Qx7kqq", [named("mesos")]],
     ])("%s", (_label, password, expected) => {
         expect(errorsFor(password)).toEqual(expected);
     });
