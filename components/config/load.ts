@@ -53,8 +53,9 @@ const OTHER_NAMESPACES = ["aws", "pulumi"];
 export function namespaceErrors(all: Readonly<Record<string, string>>): string[] {
     const known = [...namespaceKeys().map((key) => `${CONFIG_NAMESPACE}:${key}`), "aws:region"];
     return Object.keys(all).flatMap((key) => {
+        // Every key has a namespace: the CLI (and readStackConfig) put a bare key in the project's.
         const colon = key.indexOf(":");
-        const namespace = colon === -1 ? "" : key.slice(0, colon);
+        const namespace = key.slice(0, colon);
         if (OTHER_NAMESPACES.includes(namespace)) return [];
         if (key === `${CONFIG_NAMESPACE}:region`) return [`${key}: unknown key; did you mean aws:region?`];
         if (namespace === CONFIG_NAMESPACE) return [];
@@ -91,7 +92,7 @@ function parseConfigValue(value: string): unknown {
         try {
             return JSON.parse(value);
         } catch {
-            return value;
+            // It only looks like JSON (`[not json`): kept as written, below.
         }
     }
     return value;

@@ -149,10 +149,11 @@ function domainErrors(config: ClusterConfig): string[] {
         return [`${configKey(["domain"])}: ${show(domain)} is not a lower-case DNS domain like cell-1.dc-1.demo.lan`];
     }
     // systemd-resolved sends .local to mDNS, never to the VPC resolver: nodes would not find each other.
-    if (domain === "local" || domain.endsWith(".local")) {
+    // (A bare "local" or "mesos" is one label, refused above.)
+    if (domain.endsWith(".local")) {
         return [`${configKey(["domain"])}: ${show(domain)} ends in .local, which Ubuntu resolves by multicast DNS, not through the private zone; use e.g. cell-1.dc-1.demo.lan`];
     }
-    if (domain === MESOS_DNS_DOMAIN || domain.endsWith(`.${MESOS_DNS_DOMAIN}`)) {
+    if (domain.endsWith(`.${MESOS_DNS_DOMAIN}`)) {
         return [`${configKey(["domain"])}: ${show(domain)} collides with Mesos-DNS's own domain "${MESOS_DNS_DOMAIN}" (tasks are <app>.marathon.${MESOS_DNS_DOMAIN})`];
     }
     if (/(^|\.)(amazonaws\.com|compute\.internal|ec2\.internal)$/.test(domain)) {
@@ -289,8 +290,8 @@ function spreadErrors(config: ClusterConfig): string[] {
     if (z < 2) return [];
     return (["master", "quorum"] as const).flatMap((role) => {
         const count = config.nodes[role].count;
-        // An even or out-of-range count is its own rule's to refuse.
-        if (count < 1 || count > MAX_ODD_GROUP || count % 2 === 0 || survivesZoneLoss(count, z)) return [];
+        // An even or out-of-range count is its own rule's to refuse (0, the only count below 1, is even).
+        if (count > MAX_ODD_GROUP || count % 2 === 0 || survivesZoneLoss(count, z)) return [];
         const { node, nodes, quorum } = SPREAD_GROUPS[role];
         const most = Math.ceil(count / z);
         const need = Math.floor(count / 2) + 1;
@@ -329,7 +330,8 @@ function borderCountErrors(config: ClusterConfig): string[] {
 
 function oddGroupErrors(config: ClusterConfig, role: "quorum" | "master"): string[] {
     const { count } = config.nodes[role];
-    if (count >= 1 && count <= MAX_ODD_GROUP && count % 2 === 1) return [];
+    // The schema makes count a whole number from 0, and 0 is even.
+    if (count <= MAX_ODD_GROUP && count % 2 === 1) return [];
     return [
         `${configKey(["nodes", role, "count"])}: ${count} must be odd, from 1 to ${MAX_ODD_GROUP}: an even ${role} group tolerates no more failures than the odd one below it`,
     ];
@@ -383,17 +385,18 @@ function ipErrors(config: ClusterConfig): string[] {
             const name = nodeName(role, i + 1);
             const explicit = group.ips !== undefined;
             const key = explicit ? configKey(["nodes", role, "ips", i]) : configKey(["nodes", role, "count"]);
-            const what = explicit ? show(ip) : `${group.count} ${role} nodes need ${ip}, which`;
+            // Only explicit addresses can fail the next three checks: a planned one is in its
+            // subnet and above the reserved four by construction (the capacity check above).
             if (!isIpv4(ip)) {
                 errors.push(`${key}: ${show(ip)} is not an IPv4 address`);
                 return;
             }
             if (!cidrContainsIp(subnet, ip)) {
-                errors.push(`${key}: ${what} is outside ${label} ${subnet.text}${where(name, zone.name)}`);
+                errors.push(`${key}: ${show(ip)} is outside ${label} ${subnet.text}${where(name, zone.name)}`);
                 return;
             }
             if (isAwsReserved(subnet, ip)) {
-                errors.push(`${key}: ${what} is reserved by AWS in ${subnet.text} (first four and last address)`);
+                errors.push(`${key}: ${show(ip)} is reserved by AWS in ${subnet.text} (first four and last address)`);
                 return;
             }
             const owner = owners.get(ip);

@@ -19,7 +19,7 @@ import * as path from "path";
 
 /** The test files that test each folder of components/ (paths relative to the project). */
 export const FOLDER_TESTS: Readonly<Record<string, readonly string[]>> = {
-    config: ["config", "config.mistakes", "config.files", "config.survivors", "secrets.config", "zones.config"],
+    config: ["config", "config.mistakes", "config.files", "config.survivors", "config.survivors2", "secrets.config", "zones.config"],
     // The pure planning tests only: the program-level files (membership, zones.program) reach
     // every plan mutant through a whole evaluation each, which made this run hours long.
     plan: ["plan.survivors", "plan.survivors2", "planning.property", "zones.placement", "launcher", "poststeps.plan", "catalog"],
