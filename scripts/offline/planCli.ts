@@ -266,7 +266,11 @@ export function writeOut(dir: string, evaluation: Evaluation): string[] {
     return written;
 }
 
-export async function main(argv: string[]): Promise<number> {
+/**
+ * `load` imports the program: by default index.ts through this process's loader (the CLI's
+ * ts-node, as `pulumi up`); the tests run main() in-process with their own.
+ */
+export async function main(argv: string[], load?: () => Promise<Record<string, unknown>>): Promise<number> {
     let args;
     try {
         args = parseArgs({
@@ -303,7 +307,7 @@ export async function main(argv: string[]): Promise<number> {
         console.error(`error: ${outProblem}`);
         return 2;
     }
-    const evaluated = await evaluateStackFile(file, stackName, (line) => console.error(line));
+    const evaluated = await evaluateStackFile(file, stackName, (line) => console.error(line), load);
     if (!evaluated.ok) return evaluated.exitCode;
     const { evaluation } = evaluated;
 
