@@ -19,6 +19,8 @@ const PATH = (process.env.PATH ?? "")
 
 export default defineConfig({
     test: {
+        // One scratch directory for the run's stand-ins, removed at the end (see the file).
+        globalSetup: ["test/helpers/scratchRoot.ts"],
         include: ["test/**/*.test.ts", "components/**/*.test.ts"],
         testTimeout: 120_000,
         hookTimeout: 120_000,

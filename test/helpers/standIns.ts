@@ -8,7 +8,8 @@ import { TEMPLATES_DIR } from "../../components/userdata/render";
 // Mesos/Marathon would), put first on PATH so the scripts run here unchanged. The lab runs
 // them for real.
 
-const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "stand-ins-"));
+// Under the run's scratch root (test/helpers/scratchRoot.ts removes it when the run ends).
+const tmp = fs.mkdtempSync(path.join(process.env.MESOS_CLUSTER_TEST_SCRATCH ?? os.tmpdir(), "stand-ins-"));
 let count = 0;
 
 /**
