@@ -28,7 +28,7 @@ export const FOLDER_TESTS: Readonly<Record<string, readonly string[]>> = {
     userdata: ["userdata", "userdata.survivors", "encode", "launcher", "validators", "auth.units", "sshHostKeys", "secrets.fetch", "membership", "registry"],
     security: ["security.survivors", "securityMatrix", "securityMatrix.listen", "catalog"],
     network: ["network.survivors", "zones.program", "program"],
-    registry: ["registry", "userdata"],
+    registry: ["registry", "registry.survivors", "userdata"],
     secrets: ["auth.contents", "etcd.tls.certs", "etcd.tls.program", "secrets.sentinel", "sshHostKeys", "program"],
     iam: ["membership", "registry", "secrets.config", "secrets.fetch", "program"],
     dns: ["membership", "program", "zones.program"],
