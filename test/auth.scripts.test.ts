@@ -5,7 +5,7 @@ import * as path from "path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { secretPath } from "../components/catalog/secrets";
 import { commands, evaluateDev, run } from "./helpers/postSteps";
-import { leaderWorld, lines, nodeFile, scratch, script, shims } from "./helpers/standIns";
+import { fakeZookeeper, leaderWorld, lines, nodeFile, scratch, script, shims } from "./helpers/standIns";
 
 // Issue 12, item 3: the post-steps and cluster-status call Marathon and Mesos with the node's own
 // credentials, read from its secret file and handed to curl on stdin (never argv), and refuse,
@@ -165,10 +165,8 @@ describe.concurrent("exhibitor-rewrite asks the local ZooKeeper on --self, where
     let zk: net.Server;
     let port = 0;
     beforeAll(async () => {
-        zk = net.createServer((socket) => socket.once("data", (data) => socket.end(data.toString() === "srvr" ? "Zookeeper version: 3.8\nMode: standalone\n" : "")));
         // Only on 127.0.0.2: nothing answers on 127.0.0.1 at this port.
-        await new Promise<void>((resolve) => zk.listen(0, "127.0.0.2", resolve));
-        port = (zk.address() as net.AddressInfo).port;
+        ({ server: zk, port } = await fakeZookeeper("127.0.0.2"));
     });
     afterAll(() => zk.close());
 

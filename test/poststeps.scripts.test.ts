@@ -5,7 +5,7 @@ import * as path from "path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { commands, evaluateDev, run } from "./helpers/postSteps";
 import { secretPath } from "../components/catalog/secrets";
-import { HTTP_CREDENTIALS, leaderWorld, script, shims } from "./helpers/standIns";
+import { fakeZookeeper, HTTP_CREDENTIALS, leaderWorld, script, shims } from "./helpers/standIns";
 
 // The scripts' own logic, run here with the stand-ins of helpers/standIns.ts on PATH. The lab
 // runs them for real. Their refusals are in scripts.refusals.test.ts.
@@ -29,9 +29,7 @@ describe.concurrent("exhibitor-rewrite.sh against a temporary env file", () => {
 
     beforeAll(async () => {
         // A one-member ZooKeeper answering srvr, as 3.5+ does (then closes).
-        zk = net.createServer((socket) => socket.once("data", (data) => socket.end(data.toString() === "srvr" ? "Zookeeper version: 3.8\nMode: standalone\n" : "")));
-        await new Promise<void>((resolve) => zk.listen(0, "127.0.0.1", resolve));
-        port = (zk.address() as net.AddressInfo).port;
+        ({ server: zk, port } = await fakeZookeeper("127.0.0.1"));
         env = shims({ systemctl: `echo "$*" >> ${log}; [[ ! -e ${tmp}/systemctl-fails ]]` });
         fs.mkdirSync(dir, { recursive: true });
         fs.writeFileSync(file, "EXHIBITOR_BACKEND=ZK\nZK_CONFIG_CONNECT=10.10.0.249:2181\n");
@@ -112,9 +110,7 @@ describe.concurrent("exhibitor-rewrite.sh giving up", () => {
     let zk: net.Server;
     let port = 0;
     beforeAll(async () => {
-        zk = net.createServer((socket) => socket.once("data", (data) => socket.end(data.toString() === "srvr" ? "Zookeeper version: 3.8\nMode: standalone\n" : "")));
-        await new Promise<void>((resolve) => zk.listen(0, "127.0.0.1", resolve));
-        port = (zk.address() as net.AddressInfo).port;
+        ({ server: zk, port } = await fakeZookeeper("127.0.0.1"));
     });
     afterAll(() => zk.close());
 

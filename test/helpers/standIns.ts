@@ -1,4 +1,5 @@
 import * as fs from "fs";
+import * as net from "net";
 import * as os from "os";
 import * as path from "path";
 import { SCRIPTS_DIR } from "../../components/poststeps/commandSpec";
@@ -128,4 +129,14 @@ export function leaderWorld(mesosQueue: string[], marathonQueue: string[], optio
     });
     const stepped = (service: string) => lines(path.join(state, `${service}.stepped`));
     return { env, stepped, actions: () => lines(actions) };
+}
+
+/**
+ * A ZooKeeper that answers `srvr` as a standalone server on `host` (a free port): what
+ * exhibitor-rewrite.sh asks before and after it restarts. Close it in the suite's afterAll.
+ */
+export async function fakeZookeeper(host: string): Promise<{ server: net.Server; port: number }> {
+    const server = net.createServer((socket) => socket.once("data", (data) => socket.end(data.toString() === "srvr" ? "Zookeeper version: 3.8\nMode: standalone\n" : "")));
+    await new Promise<void>((resolve) => server.listen(0, host, resolve));
+    return { server, port: (server.address() as net.AddressInfo).port };
 }
