@@ -1,6 +1,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import type { Evaluation, RegisteredResource } from "../scripts/offline/mockEngine";
 import { isSecretValue } from "../scripts/offline/mockEngine";
+import { DIAL_ERROR_LIMIT } from "../components/poststeps/dialWindow";
 import { commandsFromEvaluation } from "../scripts/offline/planCli";
 import { commands, connectionOf, evaluateDev, INSTANCE } from "./helpers/postSteps";
 
@@ -51,6 +52,9 @@ describe("post-step commands of the dev stack", () => {
             expect(connection.user).toBe("ubuntu");
             expect(connection.privateKey).toMatch(/^-----BEGIN OPENSSH PRIVATE KEY-----/);
             expect(connection.proxy).toMatchObject({ host: "198.51.100.10", user: "ubuntu", privateKey: connection.privateKey });
+            // A new node answers SSH only after its boot fetch: both dials wait that long.
+            expect(connection.dialErrorLimit, command.name).toBe(DIAL_ERROR_LIMIT);
+            expect(connection.proxy.dialErrorLimit, command.name).toBe(DIAL_ERROR_LIMIT);
             expect(command.dependsOn).toContain(eip.urn);
             // No delete: on a replacement it would run against the new host at the same IP.
             expect(command.inputs.delete).toBeUndefined();

@@ -114,3 +114,10 @@ export const HOST_KEY_BINDING = "host-key-binding";
 
 /** The boot fetch (templates/files/mesos-cluster-secrets.py), installed on every node. */
 export const SECRETS_FETCH = "/usr/local/sbin/mesos-cluster-secrets";
+
+/**
+ * Seconds the boot fetch waits for SSM (IAM propagation, the host key written after the
+ * instance); sshd starts after it, so the post-steps dial a new node at least this long
+ * (poststeps/dialWindow.ts).
+ */
+export const SECRETS_FETCH_TIMEOUT = 900;

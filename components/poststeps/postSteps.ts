@@ -2,6 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import type { ClusterPlan } from "../plan/clusterPlan";
 import type { CommandSpec, PostStep } from "./commandSpec";
+import { DIAL_ERROR_LIMIT } from "./dialWindow";
 import { planPostSteps } from "./sequence";
 import { LeanRemoteCommand } from "../runtime/leanResources";
 import { inBatches, NODES_PER_TURN, outputsWhenBuilt } from "../runtime/batches";
@@ -67,7 +68,8 @@ export class PostSteps extends pulumi.ComponentResource {
         // Every command's connection, through the border, each pinning its own host's key and
         // the border's: the jump host's address, the private key and the border's key are
         // resolved once for all of them, and each connection is one Output (LeanRemoteCommand
-        // then wraps it as a secret), not a structure of Outputs to walk.
+        // then wraps it as a secret), not a structure of Outputs to walk. Both dials get the
+        // window a new node's boot takes to start sshd (dialWindow.ts), not @pulumi/command's 11 s.
         const through = pulumi.all([args.borderPublicIp, args.sshPrivateKey, hostKeyOf(border.name)]);
         const connectionTo = (host: string, node: string) =>
             pulumi.all([through, hostKeyOf(node)]).apply(([[borderIp, privateKey, borderKey], hostKey]) => ({
@@ -75,7 +77,8 @@ export class PostSteps extends pulumi.ComponentResource {
                 user: args.sshUser,
                 privateKey,
                 hostKey,
-                proxy: { host: borderIp, user: args.sshUser, privateKey, hostKey: borderKey },
+                dialErrorLimit: DIAL_ERROR_LIMIT,
+                proxy: { host: borderIp, user: args.sshUser, privateKey, hostKey: borderKey, dialErrorLimit: DIAL_ERROR_LIMIT },
             }));
         // The cluster's replacement marker: a new value only in a run that rebuilds nodes (the
         // keepers name them and their new ids), the stored one otherwise. Commands every node

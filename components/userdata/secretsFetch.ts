@@ -1,5 +1,5 @@
 import { gzipSync } from "zlib";
-import { roleSecretFiles, SECRET_FILES, SECRETS_DIR, SECRETS_FETCH, secretsPath } from "../catalog/secrets";
+import { roleSecretFiles, SECRET_FILES, SECRETS_DIR, SECRETS_FETCH, SECRETS_FETCH_TIMEOUT, secretsPath } from "../catalog/secrets";
 import type { Role } from "../catalog/roles";
 import type { ClusterPlan } from "../plan/clusterPlan";
 import { shellWord } from "../text/shellQuote";
@@ -18,9 +18,6 @@ import { staticFile } from "./render";
 export const HOST_KEY_FILE = "/etc/ssh/ssh_host_ed25519_key";
 /** The sshd drop-in that makes the program's key the only host key sshd offers. */
 export const HOST_KEY_DROP_IN = { path: "/etc/ssh/sshd_config.d/05-mesos-cluster-host-key.conf", content: `# mesos-cluster: the host key the program generated and the post-steps pin; no other.\nHostKey ${HOST_KEY_FILE}\n` };
-
-/** Seconds the fetch waits for SSM (IAM propagation, the host key written after the instance). */
-export const SECRETS_FETCH_TIMEOUT = 900;
 
 /** The fetch's arguments for the role (the lab appends its own endpoint, node and instance id). */
 export function secretsFetchArgs(plan: Pick<ClusterPlan, "clusterId" | "region">, role: Role): string[] {

@@ -92,6 +92,11 @@ export interface LabPlan {
     readonly bundles: ReadonlyMap<string, ReadonlyMap<string, string>>;
     /** Every IPv4 address the plan's resources hold as an input (nodes, resolver endpoints, ...). */
     readonly addresses: ReadonlySet<string>;
+    /**
+     * How many failed dials each command (and its jump) allows before it fails: the plan's
+     * `connection.dialErrorLimit`, one value for every command.
+     */
+    readonly dialErrorLimit: number;
     /** Where writeOut put the files. */
     readonly dir: string;
     /** The stack file it was planned from. */
@@ -196,6 +201,7 @@ export async function loadLabPlan(configFile: string, dir: string, { adjust, ids
         report,
         nodes,
         commands: report.commands,
+        dialErrorLimit: dialErrorLimitOf(evaluation),
         vpcCidr: vpc.inputs.cidrBlock as string,
         segments: ofType(SUBNET).map((r, i): LabSegment => {
             const cidr = r.inputs.cidrBlock as string;
@@ -241,6 +247,21 @@ function hostKeyPins(evaluation: Evaluation): Map<string, string> {
         pin(border, c.proxy?.hostKey, `${r.name} (its jump)`);
     }
     return pins;
+}
+
+/** The dialErrorLimit every command's connection and jump carry; two different ones are a plan error. */
+function dialErrorLimitOf(evaluation: Evaluation): number {
+    const limits = new Set<unknown>();
+    for (const r of evaluation.resources.filter((r) => r.type === TYPES.remoteCommand)) {
+        const c = plain(r.inputs.connection) as { dialErrorLimit?: unknown; proxy?: { dialErrorLimit?: unknown } };
+        limits.add(c.dialErrorLimit);
+        limits.add(c.proxy?.dialErrorLimit);
+    }
+    const [limit, ...others] = [...limits];
+    if (others.length > 0 || typeof limit !== "number" || !Number.isInteger(limit) || limit < 0) {
+        throw new LabError(`the plan's commands dial with limits ${[...limits].map(String).join(", ")}: expected one whole number`);
+    }
+    return limit;
 }
 
 /** The boot fetch in the node's user data: bootcmd's script (here-document) and its command line. */

@@ -1,17 +1,20 @@
 import * as fs from "fs";
 import * as path from "path";
 import type { PostStep } from "../../components/poststeps/commandSpec";
+import { dialPause } from "../../components/poststeps/dialWindow";
 import { shellQuote } from "../../components/text/shellQuote";
 import type { PlanCommand } from "../../scripts/offline/planCli";
 import type { Hosts } from "./hosts";
 import type { LabNode } from "./plan";
 import { scriptFile } from "./plan";
+import type { AsyncResult } from "./proc";
 import { LabError, runAsync, say, secs, stamp } from "./proc";
 
 /**
  * The plan's post-step commands run as Pulumi would run them: `ssh -J root@<border>
  * root@<ip> bash < DIR/scripts/<name>.sh`, each once its dependsOn succeeded, independent ones
- * in parallel, a failed one stopping its dependants.
+ * in parallel, a failed one stopping its dependants, each dialled again while its node does not
+ * answer SSH yet (the plan's dialErrorLimit, on Pulumi's schedule).
  */
 
 export interface CommandResult {
@@ -23,6 +26,8 @@ export interface CommandResult {
     readonly out: string;
     readonly ms: number;
     readonly timedOut: boolean;
+    /** SSH dials made: 1 when the node answered at once, more when it was still booting. */
+    readonly dials: number;
     readonly startedAt: number;
     readonly endedAt: number;
 }
@@ -37,8 +42,13 @@ export interface RunCommandsOptions {
      * before it swaps it; 90 s in the plan) to this many seconds, on the command line of a copy.
      */
     readonly graceTo?: number;
-    /** ms: the lab's own bound on each command. */
+    /** ms: the lab's own bound on each command (its dials included). */
     readonly timeout?: number;
+    /**
+     * Fails a command after this many failed dials instead of the plan's dialErrorLimit (a
+     * 20-minute window for a booting node): for a fault that cuts a node off on purpose.
+     */
+    readonly dialErrorLimit?: number;
 }
 
 export class PostSteps {
@@ -48,7 +58,7 @@ export class PostSteps {
         private readonly faultDir: string,
     ) {}
 
-    async run(cmds: readonly PlanCommand[], { label, shortenTo, graceTo, timeout = 1_500_000 }: RunCommandsOptions): Promise<CommandResult[]> {
+    async run(cmds: readonly PlanCommand[], { label, shortenTo, graceTo, timeout = 1_500_000, dialErrorLimit = this.hosts.plan.dialErrorLimit }: RunCommandsOptions): Promise<CommandResult[]> {
         const names = new Set(cmds.map((c) => c.name));
         const results = new Map<string, CommandResult>();
         const pending = new Map<string, Promise<void>>();
@@ -56,11 +66,7 @@ export class PostSteps {
         const start = (cmd: PlanCommand) => {
             const node = this.hosts.node(cmd.node);
             const file = shortenTo === undefined && graceTo === undefined ? scriptFile(this.planDir, cmd) : this.shortened(cmd, shortenTo, graceTo);
-            const p = runAsync([...this.hosts.sshArgv(node), "bash"], {
-                stdinFile: file,
-                timeout,
-                onLine: (line) => console.log(`${stamp()}   ${cmd.name} | ${line}`),
-            }).then((r) => {
+            const p = this.dialAndRun(cmd, node, file, timeout, dialErrorLimit).then((r) => {
                 const endedAt = Date.now();
                 results.set(cmd.name, { ...r, cmd, node, skipped: false, startedAt: endedAt - r.ms, endedAt });
                 pending.delete(cmd.name);
@@ -77,7 +83,7 @@ export class PostSteps {
                 const failedDep = deps.some((d) => { const r = results.get(d); return r !== undefined && (r.code !== 0 || r.skipped); });
                 if (failedDep) {
                     const now = Date.now();
-                    results.set(cmd.name, { cmd, node: this.hosts.node(cmd.node), skipped: true, code: -1, out: "", ms: 0, timedOut: false, startedAt: now, endedAt: now });
+                    results.set(cmd.name, { cmd, node: this.hosts.node(cmd.node), skipped: true, code: -1, out: "", ms: 0, timedOut: false, dials: 0, startedAt: now, endedAt: now });
                     tell(cmd, "skipped: a dependency failed");
                     todo.splice(i, 1);
                 } else if (deps.every((d) => results.has(d))) {
@@ -93,6 +99,32 @@ export class PostSteps {
             await Promise.race(pending.values());
         }
         return cmds.map((c) => results.get(c.name) as CommandResult);
+    }
+
+    /**
+     * One command as @pulumi/command runs it: dial until the node answers SSH, under Pulumi's
+     * retry schedule and the plan's dialErrorLimit (a new node starts sshd only after its boot
+     * fetch), then run the script once. A dial failure is ssh's own exit 255 with nothing but
+     * ssh's connection diagnostics in the output: the script never started. Host-key
+     * mismatches are not retried here (Pulumi retries them to no avail); the lab's own bound
+     * on the command covers the dials too.
+     */
+    private async dialAndRun(cmd: PlanCommand, node: LabNode, file: string, timeout: number, limit: number): Promise<AsyncResult & { dials: number }> {
+        const started = Date.now();
+        for (let failed = 0; ; ) {
+            const left = timeout - (Date.now() - started);
+            const r = await runAsync([...this.hosts.sshArgv(node), "bash"], {
+                stdinFile: file,
+                timeout: Math.max(left, 1),
+                onLine: (line) => console.log(`${stamp()}   ${cmd.name} | ${line}`),
+            });
+            if (!isDialFailure(r)) return { ...r, ms: Date.now() - started, dials: failed + 1 };
+            failed++;
+            const pause = dialPause(failed) * 1000;
+            if (failed > limit || Date.now() - started + pause >= timeout) return { ...r, ms: Date.now() - started, dials: failed };
+            say(`${cmd.name}: dial ${failed}/${limit} to ${cmd.node} failed: retrying in ${secs(pause)} s`);
+            await new Promise((resolve) => setTimeout(resolve, pause));
+        }
     }
 
     /**
@@ -117,6 +149,22 @@ export class PostSteps {
         fs.writeFileSync(file, lines.join("\n"));
         return file;
     }
+}
+
+/** What OpenSSH prints when it never reached a shell on the node (through the jump or not). */
+const SSH_DIAL_DIAGNOSTICS = [
+    /^kex_exchange_identification: /,
+    /^stdio forwarding failed$/,
+    /^channel \d+: open failed: /,
+    /^ssh: connect to host .*: (Connection refused|Connection timed out|No route to host|Network is unreachable)$/,
+    /^Connection (closed|reset) by /,
+    /^Connection timed out during banner exchange$/,
+];
+
+/** ssh's exit 255 with only dial diagnostics: nothing ran on the node. */
+export function isDialFailure(r: Pick<AsyncResult, "code" | "out" | "timedOut">): boolean {
+    const lines = r.out.split("\n").map((l) => l.trim()).filter(Boolean);
+    return r.code === 255 && !r.timedOut && lines.length > 0 && lines.every((l) => SSH_DIAL_DIAGNOSTICS.some((re) => re.test(l)));
 }
 
 /** The results of one step (the step's name checked against the plan's own list). */
