@@ -1,4 +1,4 @@
-import * as aws from "@pulumi/aws";
+import * as aws from "../runtime/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { PORTS } from "../catalog/services";
 

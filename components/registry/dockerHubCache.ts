@@ -1,4 +1,4 @@
-import * as aws from "@pulumi/aws";
+import * as aws from "../runtime/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { DockerHubCredentials } from "../config/load";
 import { DOCKER_HUB_UPSTREAM } from "./images";

@@ -1,4 +1,4 @@
-import * as aws from "@pulumi/aws";
+import * as aws from "./aws";
 import * as awsUtilities from "@pulumi/aws/utilities";
 import * as command from "@pulumi/command";
 import * as commandUtilities from "@pulumi/command/utilities";

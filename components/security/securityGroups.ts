@@ -1,4 +1,4 @@
-import * as aws from "@pulumi/aws";
+import * as aws from "../runtime/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { ROLES, Role } from "../catalog/roles";
 import type { Source } from "../catalog/services";
