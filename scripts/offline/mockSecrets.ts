@@ -191,6 +191,22 @@ function keyState(pair: KeyPair, name: string, sentinel: string | undefined): Re
 const OPENSSL_CACHE = Symbol.for("mesos-cluster.offline.mockSecrets.openssl");
 const openssl: Map<string, string> = ((globalThis as Record<symbol, unknown>)[OPENSSL_CACHE] ??= new Map<string, string>()) as Map<string, string>;
 
+// Same cache for key states: a key is derived from its name, algorithm and trigger, and writing
+// a P-256 key's OpenSSH forms (sshpk, on jsbn big integers) was ~0.1 s of every evaluation of a
+// stack with the etcd PKI, again for each of a test worker's evaluations of the same stack.
+const KEY_STATE_CACHE = Symbol.for("mesos-cluster.offline.mockSecrets.keyStates");
+const keyStates: Map<string, Readonly<Record<string, string>>> = ((globalThis as Record<symbol, unknown>)[KEY_STATE_CACHE] ??= new Map<string, Readonly<Record<string, string>>>()) as Map<string, Readonly<Record<string, string>>>;
+
+function derivedKeyState(algorithm: string, name: string, trigger: unknown, sentinel: string | undefined): Readonly<Record<string, string>> {
+    const k = JSON.stringify([algorithm, name, trigger, sentinel ?? null]);
+    let state = keyStates.get(k);
+    if (state === undefined) {
+        state = Object.freeze(keyState(keyPair(algorithm, name, trigger), name, sentinel));
+        keyStates.set(k, state);
+    }
+    return state;
+}
+
 function runOpenssl(args: string[], files: Record<string, string>): string {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "mesos-cluster-mock-tls-"));
     try {
@@ -261,7 +277,7 @@ export function secretState(type: string, name: string, wireInputs: Record<strin
             const pool = options.keyPool;
             const state = pool && algorithm === "ED25519" && sentinel === undefined
                 ? pool.states[seed("pool", name, trigger).readUInt32BE(0) % pool.states.length]
-                : keyState(keyPair(algorithm, name, trigger), name, sentinel);
+                : derivedKeyState(algorithm, name, trigger, sentinel);
             return { ...inputs, ...state, ecdsaCurve: inputs.ecdsaCurve ?? "P224", rsaBits: inputs.rsaBits ?? 2048 };
         }
         case TLS_SELF_SIGNED: {
