@@ -38,7 +38,9 @@ async function freePort(): Promise<number> {
     });
 }
 
-describe.skipIf(!hasBoto3)("the boot fetch against the SSM stand-in", () => {
+// The cases run side by side (two of them wait out the fetch's own --timeout): each is a node of
+// its own (its own key, binding and directory) under the one stand-in.
+describe.skipIf(!hasBoto3)("the boot fetch against the SSM stand-in", { concurrent: true }, () => {
     let dir: string;
     let stub: ChildProcess;
     let endpoint: string;
@@ -50,7 +52,7 @@ describe.skipIf(!hasBoto3)("the boot fetch against the SSM stand-in", () => {
             "/c1/worker/http-operator": { Type: "SecureString", Value: "operator:pw" },
             "/c1/worker/zk-mesos-url": { Type: "SecureString", Value: "zk://mesos:pw@10.0.0.1:2181/mesos" },
             "/c1/worker/mesos-agent-credential.json": { Type: "SecureString", Value: '{"principal":"mesos-agent","secret":"s"}\n' },
-            "/c1/worker/worker-1/ssh_host_ed25519_key": { Type: "SecureString", Value: key.openssh },
+            ...Object.fromEntries([1, 2, 3, 4].map((n) => [`/c1/worker/worker-${n}/ssh_host_ed25519_key`, { Type: "SecureString", Value: key.openssh }])),
             "/c1/master/mesos-credentials.json": { Type: "SecureString", Value: "{}" },
         } as Record<string, { Type: string; Value: string }>,
         principals: {
@@ -58,7 +60,15 @@ describe.skipIf(!hasBoto3)("the boot fetch against the SSM stand-in", () => {
             AKIALABMASTER: { role: "master", statements: secretStatements("master", scope) },
         },
     };
-    const write = () => fs.writeFileSync(path.join(dir, "data.json"), JSON.stringify(data));
+    // The stand-in reads the file at every request: write it whole, then rename it into place.
+    const write = () => {
+        fs.writeFileSync(path.join(dir, "data.json.tmp"), JSON.stringify(data));
+        fs.renameSync(path.join(dir, "data.json.tmp"), path.join(dir, "data.json"));
+    };
+    const bind = (node: string, value: string) => {
+        data.parameters[`/c1/worker/${node}/host-key-binding`] = { Type: "String", Value: value };
+        write();
+    };
 
     beforeAll(async () => {
         dir = fs.mkdtempSync(path.join(os.tmpdir(), "fetch-"));
@@ -77,15 +87,20 @@ describe.skipIf(!hasBoto3)("the boot fetch against the SSM stand-in", () => {
         fs.rmSync(dir, { recursive: true, force: true });
     });
 
-    /** The user data's arguments for worker-1, redirected into the test's directory. */
-    /** `onErr` sees stderr as it arrives (the whole of it so far), e.g. to act once it waits. */
-    function fetch(extra: string[], role = "WORKER", onErr?: (err: string) => void): Promise<{ code: number; err: string }> {
+    /** The node's own directory: its secrets and its host key. */
+    const nodeDir = (node: string) => path.join(dir, node);
+
+    /**
+     * The user data's arguments for a worker, redirected into the node's directory. `onErr`
+     * sees stderr as it arrives (the whole of it so far), e.g. to act once it waits.
+     */
+    function fetch(node: string, extra: string[], role = "WORKER", onErr?: (err: string) => void): Promise<{ code: number; err: string }> {
         const args = [...secretsFetchArgs({ clusterId: "c1", region: scope.region }, "worker")];
         const at = (flag: string) => args.indexOf(flag) + 1;
-        args[at("--dir")] = path.join(dir, "secrets");
-        args[at("--host-key")] = path.join(dir, "ssh", "ssh_host_ed25519_key");
+        args[at("--dir")] = path.join(nodeDir(node), "secrets");
+        args[at("--host-key")] = path.join(nodeDir(node), "ssh", "ssh_host_ed25519_key");
         return new Promise((resolve) => {
-            const child = spawn("python3", [FETCH, ...args, "--endpoint-url", endpoint, "--instance-id", "i-0abc", "--node-name", "worker-1", ...extra], {
+            const child = spawn("python3", [FETCH, ...args, "--endpoint-url", endpoint, "--instance-id", "i-0abc", "--node-name", node, ...extra], {
                 env: { ...process.env, AWS_ACCESS_KEY_ID: `AKIALAB${role}`, AWS_SECRET_ACCESS_KEY: "x", AWS_EC2_METADATA_DISABLED: "true" },
             });
             let err = "";
@@ -98,54 +113,51 @@ describe.skipIf(!hasBoto3)("the boot fetch against the SSM stand-in", () => {
     }
 
     it("gives up loudly when the binding never names this instance (a predecessor's key is never installed)", async () => {
-        data.parameters["/c1/worker/worker-1/host-key-binding"] = { Type: "String", Value: `i-0old ${key.pub}` };
-        write();
-        const r = await fetch(["--timeout", "3"]);
+        bind("worker-1", `i-0old ${key.pub}`);
+        const r = await fetch("worker-1", ["--timeout", "3"]);
         expect(r.code).toBe(1);
         expect(r.err).toMatch(/gave up after 3 s: \/c1\/worker\/worker-1\/host-key-binding names i-0old, not this instance \(i-0abc\) yet/);
-        expect(fs.existsSync(path.join(dir, "ssh", "ssh_host_ed25519_key"))).toBe(false);
-        expect(fs.existsSync(path.join(dir, "secrets"))).toBe(false);
+        expect(fs.existsSync(path.join(nodeDir("worker-1"), "ssh", "ssh_host_ed25519_key"))).toBe(false);
+        expect(fs.existsSync(path.join(nodeDir("worker-1"), "secrets"))).toBe(false);
     }, 30_000);
 
     it("refuses a binding whose public key is not the stored key's", async () => {
-        data.parameters["/c1/worker/worker-1/host-key-binding"] = { Type: "String", Value: `i-0abc ${ed25519().pub}` };
-        write();
-        const r = await fetch(["--timeout", "3"]);
+        bind("worker-2", `i-0abc ${ed25519().pub}`);
+        const r = await fetch("worker-2", ["--timeout", "3"]);
         expect(r.code).toBe(1);
         expect(r.err).toMatch(/ssh_host_ed25519_key is not the key host-key-binding names yet/);
+        expect(fs.existsSync(path.join(nodeDir("worker-2"), "ssh", "ssh_host_ed25519_key"))).toBe(false);
     }, 30_000);
 
     it("waits for its binding, then writes every file 0400 in a 0700 directory and the host key 0600", async () => {
-        delete data.parameters["/c1/worker/worker-1/host-key-binding"];
-        write();
         // The binding appears only once the fetch has said it waits for it (a fixed sleep raced
         // a slow start of python and boto3 on a loaded machine).
         let bound = false;
-        const r = await fetch(["--timeout", "30"], "WORKER", (err) => {
+        const r = await fetch("worker-3", ["--timeout", "30"], "WORKER", (err) => {
             if (bound || !/waiting: /.test(err)) return;
             bound = true;
-            data.parameters["/c1/worker/worker-1/host-key-binding"] = { Type: "String", Value: `i-0abc ${key.pub}` };
-            write();
+            bind("worker-3", `i-0abc ${key.pub}`);
         });
         expect(bound).toBe(true);
         expect(r.err).toMatch(/waiting: no ssh_host_ed25519_key|waiting: .*host-key-binding names nothing/);
         expect(r.code).toBe(0);
-        const secrets = path.join(dir, "secrets");
+        const secrets = path.join(nodeDir("worker-3"), "secrets");
         expect(fs.statSync(secrets).mode & 0o777).toBe(0o700);
         expect(fs.readdirSync(secrets).sort()).toEqual(["http-operator", "mesos-agent-credential.json", "zk-mesos-url"]);
         for (const f of fs.readdirSync(secrets)) expect(fs.statSync(path.join(secrets, f)).mode & 0o777).toBe(0o400);
         expect(fs.readFileSync(path.join(secrets, "http-operator"), "utf8")).toBe("operator:pw");
-        const hostKey = path.join(dir, "ssh", "ssh_host_ed25519_key");
+        const hostKey = path.join(nodeDir("worker-3"), "ssh", "ssh_host_ed25519_key");
         expect(fs.statSync(hostKey).mode & 0o777).toBe(0o600);
         expect(fs.readFileSync(`${hostKey}.pub`, "utf8").trim()).toBe(key.pub);
         // Idempotent: again, same result.
-        expect((await fetch(["--timeout", "10"])).code).toBe(0);
+        expect((await fetch("worker-3", ["--timeout", "10"])).code).toBe(0);
         expect(fs.readdirSync(secrets).filter((f) => f.startsWith(".tmp-"))).toEqual([]);
     }, 60_000);
 
     it("another role's credentials are refused on this role's path (the stand-in plays IAM with the policy)", async () => {
-        const r = await fetch(["--timeout", "3"], "MASTER");
+        const r = await fetch("worker-4", ["--timeout", "3"], "MASTER");
         expect(r.code).toBe(1);
         expect(r.err).toMatch(/AccessDenied/);
+        expect(fs.existsSync(path.join(nodeDir("worker-4"), "secrets"))).toBe(false);
     }, 30_000);
 });
