@@ -106,6 +106,9 @@ function wrapper(cert = `${pkiDir}/client.crt`, key = `${pkiDir}/client.key`, co
 const withCert = shims({ etcdctl: wrapper() });
 const ctl = (m: Member, ...args: string[]) => run("etcdctl", [`--endpoints=${clientUrl(m)}`, "--dial-timeout=2s", "--command-timeout=5s", ...args], { env: withCert });
 
+/** The node's first boot is over (the swap waits for it before anything else). */
+const CLOUD_INIT_DONE = `[[ $1 == status ]] && { echo "status: done"; exit 0; }; exit 1`;
+
 let control: http.Server;
 let controlPort = 0;
 /**
@@ -118,7 +121,7 @@ const swap = (cluster: Member[], env: NodeJS.ProcessEnv, ...extra: string[]) =>
         "--name", cluster[0].name, "--peer-url", peerUrl(cluster[0]), "--client-url", clientUrl(cluster[0]),
         "--env-file", cluster[0].env, "--data-dir", cluster[0].data, "--etcdctl", "etcdctl", "--grace", "2", ...extra,
         clientUrl(cluster[1]), clientUrl(cluster[2]),
-    ], { env: { ...env, PATH: `${shims({ systemctl: `curl -sf "http://127.0.0.1:${controlPort}/$1/${cluster[0].name}" >/dev/null` }).PATH!.split(":")[0]}:${env.PATH}` }, timeoutMs: 90_000 });
+    ], { env: { ...env, PATH: `${shims({ systemctl: `curl -sf "http://127.0.0.1:${controlPort}/$1/${cluster[0].name}" >/dev/null`, "cloud-init": CLOUD_INIT_DONE }).PATH!.split(":")[0]}:${env.PATH}` }, timeoutMs: 90_000 });
 
 /** Starts a cluster from the bundle's etcd.env (this test's addresses for the plan's), and writes a key. */
 async function startCluster(cluster: Member[]): Promise<void> {

@@ -33,7 +33,7 @@ describe("each repair's command line, as the node runs it", () => {
         expect(swap).toMatchObject({ node: "quorum-2", host: "10.136.128.21", step: "etcd-member-swap", triggerNodes: ["quorum-2"], onAnyReplacement: false });
         expect(swap.dependsOn).toEqual(["cell-1-arp-purge-border-1", "cell-1-arp-purge-quorum-1", "cell-1-arp-purge-quorum-3"]);
         expect(secondLine(swap.script)).toBe(
-            "timeout 720 sudo -n bash -s -- '--name' 'quorum-2' '--peer-url' 'https://10.136.128.21:2380' '--client-url' 'https://10.136.128.21:2379' " +
+            "timeout 1320 sudo -n bash -s -- '--name' 'quorum-2' '--peer-url' 'https://10.136.128.21:2380' '--client-url' 'https://10.136.128.21:2379' " +
                 "'--env-file' '/etc/mesos-cluster/etcd.env' '--data-dir' '/var/lib/etcd' '--unit' 'etcd.service' '--etcdctl' '/usr/local/bin/etcdctl' " +
                 "'--grace' '90' '--timeout' '600' 'https://10.136.64.21:2379' 'https://10.136.192.21:2379' <<'MESOS_CLUSTER_SCRIPT'",
         );

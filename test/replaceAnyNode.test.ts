@@ -76,7 +76,7 @@ function etcdCluster() {
             "--name", "q1", "--peer-url", peer(members[0]), "--client-url", client(members[0]),
             "--env-file", members[0].env, "--data-dir", members[0].data, "--grace", "2", ...extra,
             client(members[1]), client(members[2]),
-        ], { env: shims({ systemctl: `curl -sf "http://127.0.0.1:${controlPort}/$1" >/dev/null`, ...etcdctl }), timeoutMs: 90_000 });
+        ], { env: shims({ systemctl: `curl -sf "http://127.0.0.1:${controlPort}/$1" >/dev/null`, "cloud-init": `[[ $1 == status ]] && { echo "status: done"; exit 0; }; exit 1`, ...etcdctl }), timeoutMs: 90_000 });
 
     let etcdctlPath = "";
     beforeAll(async () => {

@@ -246,6 +246,64 @@ describe.concurrent("wait-ready.sh refuses: no cloud-init wait, no unit touched"
     });
 });
 
+// A replaced quorum node answers SSH long before cloud-init has run its role bundle (etcd, its
+// env file, the etcdctl wrapper): the swap must not look at etcd, let alone change it, before
+// the boot is over. No etcd is needed: every case ends, or is checked, before the first etcdctl.
+describe.concurrent("etcd-member-swap.sh waits for the node's first boot: no etcdctl, no unit, no file touched before it", () => {
+    const world = (cloud: string) => {
+        const dir = scratch("swap-boot");
+        const log = path.join(scratch("swap-boot-calls"), "calls.log");
+        const env = path.join(dir, "etcd.env");
+        fs.writeFileSync(env, 'ETCD_INITIAL_CLUSTER_STATE="new"\n');
+        const files: Record<string, string> = {
+            "cloud-init": `echo "cloud-init $*" >> ${log}\n${cloud}`,
+            // Healthy peers, and this node a healthy member by name: "nothing to do" once asked.
+            etcdctl: `echo "etcdctl $*" >> ${log}\ncase "$*" in *"member list"*) echo "8e9e05c52164694d, started, quorum-1, https://10.0.0.1:2380, https://10.0.0.1:2379, false" ;; esac; exit 0`,
+            systemctl: `echo "systemctl $*" >> ${log}`,
+        };
+        const args = ["--name", "quorum-1", "--peer-url", "https://10.0.0.1:2380", "--client-url", "https://10.0.0.1:2379", "--env-file", env, "--data-dir", path.join(dir, "data"), "--grace", "0", "https://10.0.0.2:2379", "https://10.0.0.3:2379"];
+        return { dir, log, env, files, args };
+    };
+
+    it("asks etcd only once cloud-init reports done", async () => {
+        const { dir, log, files, args } = world("exit 0");
+        const before = snapshot(dir);
+        const result = await run(BASH, [script("etcd-member-swap.sh"), "--timeout", "5", ...args], { env: shims(files) });
+        expect(result.code, result.stderr).toBe(0);
+        expect(result.stdout).toMatch(/etcd-member-swap: cloud-init finished\n/);
+        expect(result.stdout).toMatch(/quorum-1 is a healthy member and the cluster has a quorum: nothing to do|quorum-1 is a healthy member \(id 8e9e05c52164694d\): nothing to do/);
+        const calls = lines(log);
+        expect(calls[0]).toBe("cloud-init status --wait");
+        expect(calls.slice(1).length).toBeGreaterThan(0);
+        expect(calls.slice(1).every((c) => c.startsWith("etcdctl "))).toBe(true);
+        expect(snapshot(dir)).toEqual(before);
+    });
+
+    it.each([
+        ["cloud-init reports an error", "exit 1", "5", /etcd-member-swap: error: cloud-init failed with status 1 /],
+        ["cloud-init is still running at the deadline", "sleep 30", "1", /etcd-member-swap: error: cloud-init still running after 1 s/],
+    ])("stops when %s, before asking etcd", async (_, cloud, timeout, message) => {
+        const { dir, log, files, args } = world(cloud);
+        const before = snapshot(dir);
+        const result = await run(BASH, [script("etcd-member-swap.sh"), "--timeout", timeout, ...args], { env: shims(files) });
+        expect(result.code).toBe(1);
+        expect(result.stderr).toMatch(message);
+        expect(lines(log)).toEqual(["cloud-init status --wait"]);
+        expect(snapshot(dir)).toEqual(before);
+    });
+
+    it("stops when cloud-init is not installed", async () => {
+        const { dir, log, files, args } = world("exit 0");
+        const { "cloud-init": _absent, ...rest } = files;
+        const before = snapshot(dir);
+        const result = await run(BASH, [script("etcd-member-swap.sh"), "--timeout", "5", ...args], { env: barePath(rest, ["date", "timeout"]) });
+        expect(result.code).toBe(1);
+        expect(result.stderr).toMatch(/etcd-member-swap: error: cloud-init is not installed on this node/);
+        expect(lines(log)).toEqual([]);
+        expect(snapshot(dir)).toEqual(before);
+    });
+});
+
 describe.concurrent("zk-static-ensemble.sh refusals not in launcher.test.ts", () => {
     it("cannot read the env file: nothing written, the command not run", async () => {
         const dir = scratch("launcher-noenv");

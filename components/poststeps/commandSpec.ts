@@ -37,8 +37,9 @@ export const LIMITS = {
     // Up to two hops (Mesos, Marathon), each waiting for a leader, a new leader and a rejoin.
     stepDown: { script: 180, outer: 1200 },
     verify: { script: 180, outer: 240 },
-    // The other members' quorum, this member's own start (grace), the swap and the key check.
-    etcdSwap: { script: 600, grace: 90, outer: 720 },
+    // The node's first boot (cloud-init), then the other members' quorum, this member's own
+    // start (grace), the swap and the key check: `script` bounds each of the two waits.
+    etcdSwap: { script: 600, grace: 90, outer: 1320 },
     // A new worker boots twice (cgroup v1), pulls and builds its agent image, then registers;
     // a Mesos master drops a lost agent after 5 missed pings 15 s apart (75 s).
     agentReregister: { script: 1500, outer: 1560 },

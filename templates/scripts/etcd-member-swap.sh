@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Post-step "etcd-member-swap" (etcd's runtime-reconfiguration guide, kato's quorum runbook): a
 # quorum node rebuilt with an empty data dir must not rejoin under its old identity. Runs on the
-# node itself: if it already serves as a healthy member, nothing to do; otherwise remove the dead
-# member, add this one, and start it with --initial-cluster-state existing and an empty data dir.
+# node itself, once its first boot is over (its role bundle installs etcd, its env file and the
+# etcdctl wrapper, after sshd already answers): if it already serves as a healthy member, nothing
+# to do; otherwise remove the dead member, add this one, and start it with
+# --initial-cluster-state existing and an empty data dir.
 # With TLS (the cluster's URLs are https), --etcdctl must present a client certificate etcd
 # trusts: the quorum node's wrapper does (ETCDCTL_CACERT/CERT/KEY); this script passes none.
 set -euo pipefail
@@ -27,7 +29,8 @@ Every URL must have the same scheme (https with TLS; the peer URL is what `membe
   --unit UNIT         the etcd unit (default etcd.service)
   --etcdctl CMD       the etcdctl to run, with its client certificate if etcd wants one (default etcdctl)
   --grace SECONDS     how long this member may take to become healthy on its own (default 90)
-  --timeout SECONDS   longest wait for the cluster, and for the new member (default 300)
+  --timeout SECONDS   longest wait for this node's first boot (cloud-init), then again for the
+                      cluster and the new member (default 300)
 USAGE
 }
 
@@ -103,6 +106,10 @@ main() {
     done
     local size=$((${#peers[@]} + 1))
     local quorum=$((size / 2 + 1))
+
+    # Until cloud-init is done, this node's etcd may not be installed or started yet: the grace
+    # below would count a boot in progress as a member that cannot start.
+    wait_for_boot "$total"
     local deadline=$((SECONDS + total))
 
     # The other members must hold a quorum of the whole cluster on their own: this one is new.

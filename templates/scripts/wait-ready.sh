@@ -35,17 +35,7 @@ main() {
 
     # cloud-init writes the units and the env files they read; a unit that is active before
     # cloud-init is done may still be running with a half-written configuration.
-    command -v cloud-init >/dev/null || die "cloud-init is not installed on this node"
-    log "waiting for cloud-init to finish (at most ${total} s)"
-    local status=0
-    timeout "$total" cloud-init status --wait >/dev/null || status=$?
-    case "$status" in
-        0) log "cloud-init finished" ;;
-        # cloud-init >= 23.4: 2 = done, with recoverable errors (a deprecated key, say).
-        2) log "cloud-init finished with recoverable errors (see: cloud-init status --long)" ;;
-        124) die "cloud-init still running after ${total} s (see: cloud-init status --long)" ;;
-        *) die "cloud-init failed with status $status (see: cloud-init status --long; /var/log/cloud-init-output.log)" ;;
-    esac
+    wait_for_boot "$total"
 
     log "waiting for ${units[*]} to be active"
     local unit state

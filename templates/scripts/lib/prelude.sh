@@ -16,6 +16,23 @@ is_ipv4() {
     for octet in "${octets[@]}"; do ((10#$octet <= 255)) || return 1; done
 }
 
+# Waits at most $1 seconds for cloud-init to finish this node's first boot (its packages, its
+# role bundle, its units): a command may dial a new node as soon as sshd answers, which is long
+# before that. Dies with the reason when cloud-init failed or is still running.
+wait_for_boot() {
+    local total=$1 status=0
+    command -v cloud-init >/dev/null || die "cloud-init is not installed on this node"
+    log "waiting for cloud-init to finish (at most ${total} s)"
+    timeout "$total" cloud-init status --wait >/dev/null || status=$?
+    case "$status" in
+        0) log "cloud-init finished" ;;
+        # cloud-init >= 23.4: 2 = done, with recoverable errors (a deprecated key, say).
+        2) log "cloud-init finished with recoverable errors (see: cloud-init status --long)" ;;
+        124) die "cloud-init still running after ${total} s (see: cloud-init status --long)" ;;
+        *) die "cloud-init failed with status $status (see: cloud-init status --long; /var/log/cloud-init-output.log)" ;;
+    esac
+}
+
 now_ms() { date +%s%3N; }
 elapsed() { local ms=$(($(now_ms) - $1)); printf '%d.%d s' $((ms / 1000)) $((ms % 1000 / 100)); }
 
