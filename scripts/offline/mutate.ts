@@ -35,7 +35,7 @@ export const FOLDER_TESTS: Readonly<Record<string, readonly string[]>> = {
     nodes: ["program", "membership", "zones.program", "sshHostKeys", "regressions"],
     bundles: ["bundles.survivors", "membership", "program"],
     runtime: ["batches", "evaluationCost", "program"],
-    text: ["poststeps.plan", "userdata"],
+    text: ["text.survivors", "poststeps.plan", "userdata"],
     // components/cluster.ts, the composition: the program-level files.
     ".": ["program", "membership", "zones.program", "secrets.sentinel", "securityMatrix"],
 };
