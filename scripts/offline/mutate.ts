@@ -34,7 +34,7 @@ export const FOLDER_TESTS: Readonly<Record<string, readonly string[]>> = {
     dns: ["dns.survivors", "membership", "program", "zones.program"],
     nodes: ["program", "membership", "zones.program", "sshHostKeys", "regressions"],
     bundles: ["bundles.survivors", "membership", "program"],
-    runtime: ["batches", "evaluationCost", "program"],
+    runtime: ["runtime.survivors", "batches", "evaluationCost", "program"],
     text: ["text.survivors", "poststeps.plan", "userdata"],
     // components/cluster.ts, the composition: the program-level files.
     ".": ["program", "membership", "zones.program", "secrets.sentinel", "securityMatrix"],
