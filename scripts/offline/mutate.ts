@@ -32,7 +32,7 @@ export const FOLDER_TESTS: Readonly<Record<string, readonly string[]>> = {
     secrets: ["auth.contents", "etcd.tls.certs", "etcd.tls.program", "secrets.sentinel", "sshHostKeys", "program"],
     iam: ["iam.survivors", "membership", "registry", "secrets.config", "secrets.fetch", "program"],
     dns: ["dns.survivors", "membership", "program", "zones.program"],
-    nodes: ["program", "membership", "zones.program", "sshHostKeys", "regressions"],
+    nodes: ["nodes.survivors", "program", "membership", "zones.program", "sshHostKeys", "regressions"],
     bundles: ["bundles.survivors", "membership", "program"],
     runtime: ["runtime.survivors", "batches", "evaluationCost", "program"],
     text: ["text.survivors", "poststeps.plan", "userdata"],
