@@ -37,7 +37,7 @@ export const FOLDER_TESTS: Readonly<Record<string, readonly string[]>> = {
     runtime: ["runtime.survivors", "batches", "evaluationCost", "program"],
     text: ["text.survivors", "poststeps.plan", "userdata"],
     // components/cluster.ts, the composition: the program-level files.
-    ".": ["program", "membership", "zones.program", "secrets.sentinel", "securityMatrix"],
+    ".": ["cluster.survivors", "program", "membership", "zones.program", "secrets.sentinel", "securityMatrix"],
 };
 
 const ROOT = path.resolve(__dirname, "..", "..");
