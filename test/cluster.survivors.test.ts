@@ -1,12 +1,12 @@
 import * as pulumi from "@pulumi/pulumi";
 import { MockMonitor } from "@pulumi/pulumi/runtime/mocks";
-import { beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it, vi } from "vitest";
 import { validateConfig, type RawConfig } from "../components/config/validate";
 import { planCluster, type ClusterPlan } from "../components/plan/clusterPlan";
 import { renderAllUserData } from "../components/userdata/userData";
 import { evaluateProgram, type Evaluation } from "../scripts/offline/mockEngine";
-import { devRawConfig, withPatch } from "./helpers/devConfig";
-import { byName, evaluateStack, ofType } from "./helpers/evaluate";
+import { devRawConfig, devStackConfig, withPatch } from "./helpers/devConfig";
+import { byName, ofType } from "./helpers/evaluate";
 
 // Issue 15, the run over components/cluster.ts of 2026-11-22 (65.1% against the program-level
 // files): what the composition passes on, stated literally. The dev stack, a stack with no
@@ -66,6 +66,16 @@ async function buildDirectly(plan: ClusterPlan, dockerHub: boolean, dropBorder =
     return { error, evaluation };
 }
 
+/**
+ * The dev stack (keys of `config` laid over it) evaluated here, never one shared with another
+ * file (test/helpers/evaluate.ts): the invokes and outputs above are recorded while it runs.
+ */
+async function evaluateDev(config: Record<string, string> = {}): Promise<Evaluation> {
+    const stack = devStackConfig();
+    vi.resetModules();
+    return evaluateProgram({ config: { ...stack.config, ...config }, secretKeys: stack.secretKeys, load: () => import("../index.js") as Promise<Record<string, unknown>> });
+}
+
 let dev: Evaluation;
 let devInvokes: typeof invokes = [];
 let noWorkers: Evaluation;
@@ -74,10 +84,10 @@ let credentialWithoutCache: { error: unknown; evaluation: Evaluation };
 let noBorder: { error: unknown; evaluation: Evaluation };
 beforeAll(async () => {
     invokes.length = 0;
-    dev = await evaluateStack();
+    dev = await evaluateDev();
     devInvokes = [...invokes];
     const nodes = { border: { count: 1, instanceType: "t3.small" }, quorum: { count: 3, instanceType: "t3.medium" }, master: { count: 3, instanceType: "m5.large" }, worker: { count: 0 } };
-    noWorkers = await evaluateStack({ config: { "mesos-cluster:nodes": JSON.stringify(nodes) } });
+    noWorkers = await evaluateDev({ "mesos-cluster:nodes": JSON.stringify(nodes) });
     cacheWithoutCredential = await buildDirectly(planOf(devRawConfig()), false);
     const elsewhere = Object.fromEntries(["mesosMaster", "mesosAgent", "marathon", "mesosDns", "marathonLb"].map((k) => [k, `registry.example.com/mirror/${k.toLowerCase()}:1`]));
     const { dockerHub: _hub, ...withoutHub } = withPatch(devRawConfig(), { images: elsewhere });
