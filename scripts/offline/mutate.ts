@@ -29,7 +29,7 @@ export const FOLDER_TESTS: Readonly<Record<string, readonly string[]>> = {
     security: ["security.survivors", "securityMatrix", "securityMatrix.listen", "catalog"],
     network: ["network.survivors", "zones.program", "program"],
     registry: ["registry", "registry.survivors", "registry.survivors2", "userdata"],
-    secrets: ["secrets.survivors", "auth.contents", "secrets.config", "etcd.tls.certs", "etcd.tls.program", "secrets.sentinel", "sshHostKeys", "program"],
+    secrets: ["secrets.survivors", "clusterSecrets.survivors", "auth.contents", "secrets.config", "etcd.tls.certs", "etcd.tls.program", "secrets.sentinel", "sshHostKeys", "program"],
     iam: ["iam.survivors", "membership", "registry", "secrets.config", "secrets.fetch", "program"],
     dns: ["dns.survivors", "membership", "program", "zones.program"],
     nodes: ["nodes.survivors", "program", "membership", "zones.program", "sshHostKeys", "regressions"],
