@@ -23,21 +23,21 @@ export const FOLDER_TESTS: Readonly<Record<string, readonly string[]>> = {
     // The pure planning tests only: the program-level files (membership, zones.program) reach
     // every plan mutant through a whole evaluation each, which made this run hours long.
     plan: ["plan.survivors", "plan.survivors2", "planning.property", "zones.placement", "launcher", "poststeps.plan", "catalog"],
-    catalog: ["catalog", "catalog.survivors", "securityMatrix", "securityMatrix.listen", "auth.units", "auth.contents", "secrets.sentinel", "secrets.fetch", "etcd.tls.unit", "userdata", "poststeps.plan"],
+    catalog: ["catalog", "catalog.survivors", "catalog.survivors2", "securityMatrix", "securityMatrix.listen", "auth.units", "auth.contents", "secrets.sentinel", "secrets.fetch", "etcd.tls.unit", "userdata", "poststeps.plan"],
     poststeps: ["poststeps.survivors", "poststeps.plan", "poststeps", "poststeps.scripts", "scripts.refusals", "regressions", "auth.scripts", "etcd.tls.unit"],
     userdata: ["userdata", "userdata.survivors", "encode", "launcher", "validators", "auth.units", "sshHostKeys", "secrets.fetch", "membership", "registry"],
     security: ["security.survivors", "securityMatrix", "securityMatrix.listen", "catalog"],
     network: ["network.survivors", "zones.program", "program"],
-    registry: ["registry", "registry.survivors", "userdata"],
-    secrets: ["auth.contents", "etcd.tls.certs", "etcd.tls.program", "secrets.sentinel", "sshHostKeys", "program"],
-    iam: ["membership", "registry", "secrets.config", "secrets.fetch", "program"],
-    dns: ["membership", "program", "zones.program"],
-    nodes: ["program", "membership", "zones.program", "sshHostKeys", "regressions"],
-    bundles: ["membership", "program"],
-    runtime: ["evaluationCost", "program"],
-    text: ["poststeps.plan", "userdata"],
+    registry: ["registry", "registry.survivors", "registry.survivors2", "userdata"],
+    secrets: ["secrets.survivors", "clusterSecrets.survivors", "auth.contents", "secrets.config", "etcd.tls.certs", "etcd.tls.program", "secrets.sentinel", "sshHostKeys", "program"],
+    iam: ["iam.survivors", "membership", "registry", "secrets.config", "secrets.fetch", "program"],
+    dns: ["dns.survivors", "membership", "program", "zones.program"],
+    nodes: ["nodes.survivors", "program", "membership", "zones.program", "sshHostKeys", "regressions"],
+    bundles: ["bundles.survivors", "membership", "program"],
+    runtime: ["runtime.survivors", "batches", "evaluationCost", "program"],
+    text: ["text.survivors", "poststeps.plan", "userdata"],
     // components/cluster.ts, the composition: the program-level files.
-    ".": ["program", "membership", "zones.program", "secrets.sentinel", "securityMatrix"],
+    ".": ["cluster.survivors", "program", "membership", "zones.program", "secrets.sentinel", "securityMatrix"],
 };
 
 const ROOT = path.resolve(__dirname, "..", "..");
