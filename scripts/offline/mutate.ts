@@ -24,7 +24,7 @@ export const FOLDER_TESTS: Readonly<Record<string, readonly string[]>> = {
     // every plan mutant through a whole evaluation each, which made this run hours long.
     plan: ["plan.survivors", "plan.survivors2", "planning.property", "zones.placement", "launcher", "poststeps.plan", "catalog"],
     catalog: ["catalog", "catalog.survivors", "catalog.survivors2", "securityMatrix", "securityMatrix.listen", "auth.units", "auth.contents", "secrets.sentinel", "secrets.fetch", "etcd.tls.unit", "userdata", "poststeps.plan"],
-    poststeps: ["poststeps.survivors", "poststeps.plan", "poststeps", "poststeps.scripts", "scripts.refusals", "regressions", "auth.scripts", "etcd.tls.unit"],
+    poststeps: ["poststeps.dialWindow", "poststeps.survivors", "poststeps.plan", "poststeps", "poststeps.scripts", "scripts.refusals", "regressions", "auth.scripts", "etcd.tls.unit"],
     userdata: ["userdata", "userdata.survivors", "encode", "launcher", "validators", "auth.units", "sshHostKeys", "secrets.fetch", "membership", "registry"],
     security: ["security.survivors", "securityMatrix", "securityMatrix.listen", "catalog"],
     network: ["network.survivors", "zones.program", "program"],
