@@ -1,24 +1,14 @@
-import * as pulumi from "@pulumi/pulumi";
-import { MockMonitor } from "@pulumi/pulumi/runtime/mocks";
 import { beforeAll, describe, expect, it } from "vitest";
 import { inBatches, NODES_PER_TURN } from "../components/runtime/batches";
 import type { Evaluation } from "../scripts/offline/mockEngine";
 import { runProgram } from "../scripts/offline/runProgram";
 import { devStackConfig } from "./helpers/devConfig";
 import { evaluateStack } from "./helpers/evaluate";
+import { componentOutputs } from "./helpers/builtAlone";
 
 // The program builds its nodes a batch a turn of the event loop (components/runtime/batches.ts).
 // What could go wrong: a turn that reorders resources, and components that register their outputs
 // after their first turn, which the SDK would have registered empty by then.
-
-/** The outputs each component registered (registerOutputs), by `type::name` (the cluster and its post-steps share a name). */
-const componentOutputs = new Map<string, Record<string, unknown>>();
-// As in security.survivors.test.ts: the mocks' own method fails for a component outside a stack.
-MockMonitor.prototype.registerResourceOutputs = function (this: MockMonitor, req: any, callback: (err: any, res: any) => void) {
-    const [, , types, name] = String(req.getUrn()).split("::");
-    componentOutputs.set(`${types.split("$").pop()}::${name}`, pulumi.runtime.deserializeProperties(req.getOutputs()));
-    callback(null, {});
-};
 
 describe("inBatches", () => {
     it("makes every item in order, with a turn of the event loop after every `size` of them and nowhere else", async () => {

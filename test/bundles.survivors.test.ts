@@ -1,28 +1,18 @@
-import * as pulumi from "@pulumi/pulumi";
-import { MockMonitor } from "@pulumi/pulumi/runtime/mocks";
 import { beforeAll, describe, expect, it } from "vitest";
 import type { Role } from "../components/catalog/roles";
 import type { RoleBundle } from "../components/userdata/roleBundle";
 import { evaluateProgram, type Evaluation } from "../scripts/offline/mockEngine";
+import { componentOutputs, outputOf, resourceIn } from "./helpers/builtAlone";
 
 // Issue 15: components/bundles/ measured on its own. BundleStore built alone under mocks (no
 // whole program), each resource's inputs and the bucket policy stated literally. Built in a
 // beforeAll, where StrykerJS's mutant is already active.
 
-const outputOf = <T>(o: pulumi.Output<T>) => new Promise<T>((resolve) => o.apply((v) => { resolve(v); return v; }));
 
 const COMPONENT = "urn:pulumi:dev::mesos-cluster::mesos-cluster:bundles:BundleStore::c9-bundles";
 const child = (type: string, name: string) => `urn:pulumi:dev::mesos-cluster::mesos-cluster:bundles:BundleStore$${type}::${name}`;
 
 const bundle = (role: Role, sha: string): RoleBundle => ({ role, files: [], script: `#!/bin/sh\necho ${role}\n`, sha256: sha, key: `bundles/${role}-${sha}.sh` });
-
-/** The outputs each component registered (registerOutputs), by resource name. */
-const componentOutputs = new Map<string, Record<string, unknown>>();
-// As in security.survivors.test.ts: the mocks' own method stores them where nothing reads them.
-MockMonitor.prototype.registerResourceOutputs = function (this: MockMonitor, req: any, callback: (err: any, res: any) => void) {
-    componentOutputs.set(String(req.getUrn()).split("::").pop()!, pulumi.runtime.deserializeProperties(req.getOutputs()));
-    callback(null, {});
-};
 
 let built: Evaluation;
 let host = "";
@@ -51,11 +41,7 @@ beforeAll(async () => {
     });
 });
 
-const resource = (type: string, name: string) => {
-    const found = built.resources.filter((r) => r.type === type && r.name === name);
-    expect(found, `${type} ${name}`).toHaveLength(1);
-    return found[0]!;
-};
+const resource = (type: string, name: string) => resourceIn(built, type, name);
 
 describe("BundleStore, built on its own", () => {
     it("registers the bucket, its guards, the endpoint, the policy and one object per bundle, under the component", () => {
@@ -149,6 +135,6 @@ describe("BundleStore, built on its own", () => {
     });
 
     it("registers its outputs", () => {
-        expect(componentOutputs.get("c9-bundles")).toEqual({ host: "c9-bundles-bucket.s3.eu-west-1.amazonaws.com" });
+        expect(componentOutputs.get("mesos-cluster:bundles:BundleStore::c9-bundles")).toEqual({ host: "c9-bundles-bucket.s3.eu-west-1.amazonaws.com" });
     });
 });

@@ -7,6 +7,7 @@ import { renderAllUserData } from "../components/userdata/userData";
 import { evaluateProgram, type Evaluation } from "../scripts/offline/mockEngine";
 import { devRawConfig, devStackConfig, withPatch } from "./helpers/devConfig";
 import { byName, ofType } from "./helpers/evaluate";
+import { componentOutputs } from "./helpers/builtAlone";
 
 // Issue 15, the run over components/cluster.ts of 2026-11-22 (65.1% against the program-level
 // files): what the composition passes on, stated literally. The dev stack, a stack with no
@@ -14,13 +15,6 @@ import { byName, ofType } from "./helpers/evaluate";
 // without its credential, a credential without a planned cache, a plan without border-1).
 // Evaluated in beforeAll hooks, where StrykerJS's mutant is already active.
 
-/** The outputs each component registered (registerOutputs), by `type::name` (the cluster and its post-steps share a name). */
-const componentOutputs = new Map<string, Record<string, unknown>>();
-MockMonitor.prototype.registerResourceOutputs = function (this: MockMonitor, req: any, callback: (err: any, res: any) => void) {
-    const [, , types, name] = String(req.getUrn()).split("::");
-    componentOutputs.set(`${types.split("$").pop()}::${name}`, pulumi.runtime.deserializeProperties(req.getOutputs()));
-    callback(null, {});
-};
 /** Every provider function the program calls, with its arguments. */
 const invokes: { token: string; args: Record<string, unknown> }[] = [];
 const invoke = MockMonitor.prototype.invoke;

@@ -1,24 +1,14 @@
-import * as pulumi from "@pulumi/pulumi";
-import { MockMonitor } from "@pulumi/pulumi/runtime/mocks";
 import { beforeAll, describe, expect, it } from "vitest";
 import { evaluateProgram, type Evaluation } from "../scripts/offline/mockEngine";
+import { componentOutputs, outputOf, resourceIn } from "./helpers/builtAlone";
 
 // Issue 15: components/dns/ measured on its own. ClusterDns built alone under mocks (no whole
 // program: that made every mutant here cost a program evaluation), each resource's inputs
 // stated literally. Built in a beforeAll, where StrykerJS's mutant is already active.
 
-const outputOf = <T>(o: pulumi.Output<T>) => new Promise<T>((resolve) => o.apply((v) => { resolve(v); return v; }));
 
 const COMPONENT = "urn:pulumi:dev::mesos-cluster::mesos-cluster:dns:ClusterDns::c9-dns";
 const TAGS = { Cluster: "c9", ManagedBy: "test" };
-
-/** The outputs each component registered (registerOutputs), by resource name. */
-const componentOutputs = new Map<string, Record<string, unknown>>();
-// As in security.survivors.test.ts: the mocks' own method stores them where nothing reads them.
-MockMonitor.prototype.registerResourceOutputs = function (this: MockMonitor, req: any, callback: (err: any, res: any) => void) {
-    componentOutputs.set(String(req.getUrn()).split("::").pop()!, pulumi.runtime.deserializeProperties(req.getOutputs()));
-    callback(null, {});
-};
 
 let built: Evaluation;
 let zoneUrn = "";
@@ -42,11 +32,7 @@ beforeAll(async () => {
     });
 });
 
-const resource = (type: string, name: string) => {
-    const found = built.resources.filter((r) => r.type === type && r.name === name);
-    expect(found, `${type} ${name}`).toHaveLength(1);
-    return found[0]!;
-};
+const resource = (type: string, name: string) => resourceIn(built, type, name);
 
 describe("ClusterDns, built on its own", () => {
     it("registers the component and six resources under it, in this order", () => {
@@ -106,6 +92,6 @@ describe("ClusterDns, built on its own", () => {
     });
 
     it("registers its outputs", () => {
-        expect(componentOutputs.get("c9-dns")).toEqual({ zoneId: "ZC9DNSZONE" });
+        expect(componentOutputs.get("mesos-cluster:dns:ClusterDns::c9-dns")).toEqual({ zoneId: "ZC9DNSZONE" });
     });
 });

@@ -2,13 +2,13 @@ import * as pulumi from "@pulumi/pulumi";
 import { beforeAll, describe, expect, it } from "vitest";
 import type { Role } from "../components/catalog/roles";
 import { evaluateProgram, type Evaluation } from "../scripts/offline/mockEngine";
+import { outputOf, resourceIn } from "./helpers/builtAlone";
 
 // Issue 15: components/iam/ measured on its own. NodeIdentities built alone under mocks (no
 // whole program), twice: every role reading its secrets with the workers on the Docker Hub
 // cache, and no secrets with only the border on the cache. Each role's policy is written out.
 // Built in a beforeAll, where StrykerJS's mutant is already active.
 
-const outputOf = <T>(o: pulumi.Output<T>) => new Promise<T>((resolve) => o.apply((v) => { resolve(v); return v; }));
 
 const ASSUME = '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"},"Action":"sts:AssumeRole"}]}';
 const component = (name: string) => `urn:pulumi:dev::mesos-cluster::mesos-cluster:iam:NodeIdentities::${name}`;
@@ -71,11 +71,7 @@ beforeAll(async () => {
     });
 });
 
-const resource = (type: string, name: string) => {
-    const found = built.resources.filter((r) => r.type === type && r.name === name);
-    expect(found, `${type} ${name}`).toHaveLength(1);
-    return found[0]!;
-};
+const resource = (type: string, name: string) => resourceIn(built, type, name);
 const policyOf = (name: string) => JSON.parse(resource("aws:iam/rolePolicy:RolePolicy", name).inputs.policy);
 
 describe("NodeIdentities, built on its own", () => {

@@ -1,21 +1,11 @@
-import * as pulumi from "@pulumi/pulumi";
-import { MockMonitor } from "@pulumi/pulumi/runtime/mocks";
 import { beforeAll, describe, expect, it } from "vitest";
 import { evaluateProgram, Evaluation, RegisteredResource } from "../scripts/offline/mockEngine";
 import type { ClusterNetwork, ClusterNetworkArgs } from "../components/network/network";
+import { componentOutputs, outputOf } from "./helpers/builtAlone";
 
 // Issue 15: tests written against the mutants StrykerJS left alive in components/network/.
 // ClusterNetwork is built on its own under the mocks (no whole program: ~1 s), in two zones
 // named za and zb, and every expected value is written out here.
-
-/** The outputs each component registered (registerOutputs), by resource name. */
-const componentOutputs = new Map<string, Record<string, unknown>>();
-// The mocks' own registerResourceOutputs only stores them where nothing reads them, and it fails
-// for a component built outside a stack (its URN has no stack parent in the mocks' table).
-MockMonitor.prototype.registerResourceOutputs = function (this: MockMonitor, req: any, callback: (err: any, res: any) => void) {
-    componentOutputs.set(String(req.getUrn()).split("::").pop()!, pulumi.runtime.deserializeProperties(req.getOutputs()));
-    callback(null, {});
-};
 
 const ZONES: ClusterNetworkArgs["zones"] = [
     { name: "za", publicSubnetCidr: "10.9.0.0/24", privateSubnetCidr: "10.9.64.0/18" },
@@ -24,7 +14,6 @@ const ZONES: ClusterNetworkArgs["zones"] = [
 const TAGS = { Cluster: "c9", ManagedBy: "test" };
 const OWN_NATS = [{ zone: "za", ip: "10.9.0.5" }, { zone: "zb", ip: "10.9.1.5" }];
 
-const outputOf = <T>(o: pulumi.Output<T>) => new Promise<T>((resolve) => o.apply((v) => { resolve(v); return v; }));
 
 /** Builds the network on its own; `use` runs on the component before the evaluation ends. */
 async function build(args: Partial<ClusterNetworkArgs>, use?: (network: ClusterNetwork) => Promise<void>): Promise<Evaluation> {
@@ -159,7 +148,7 @@ describe("ClusterNetwork on its own, two zones", () => {
     });
 
     it("registers the VPC and the subnet ids as its outputs, in zone order", () => {
-        expect(componentOutputs.get("t-net")).toEqual({
+        expect(componentOutputs.get("mesos-cluster:network:ClusterNetwork::t-net")).toEqual({
             vpcId: "t-net-vpc-id",
             publicSubnetIds: ["t-net-public-id", "t-net-public-zb-id"],
             privateSubnetIds: ["t-net-private-id", "t-net-private-zb-id"],

@@ -1,23 +1,15 @@
 import * as pulumi from "@pulumi/pulumi";
-import { MockMonitor } from "@pulumi/pulumi/runtime/mocks";
 import { beforeAll, describe, expect, it } from "vitest";
 import type { PlannedNode } from "../components/plan/clusterPlan";
 import type { ClusterSecrets } from "../components/secrets/clusterSecrets";
 import type { NodeUserData } from "../components/userdata/userData";
 import { evaluateProgram, type Evaluation } from "../scripts/offline/mockEngine";
+import { componentOutputs, resourceIn } from "./helpers/builtAlone";
 
 // Issue 15, the nodes run of 2026-11-22 (66.0% against the program-level files): the master-set
 // guard and a NodeGroup built on their own under mocks, with every input and option written
 // out; the secrets the group reads are a stand-in. Built in a beforeAll, where StrykerJS's
 // mutant is already active.
-
-/** The outputs each component registered (registerOutputs), by resource name. */
-const componentOutputs = new Map<string, Record<string, unknown>>();
-// As in security.survivors.test.ts: the mocks' own method stores them where nothing reads them.
-MockMonitor.prototype.registerResourceOutputs = function (this: MockMonitor, req: any, callback: (err: any, res: any) => void) {
-    componentOutputs.set(String(req.getUrn()).split("::").pop()!, pulumi.runtime.deserializeProperties(req.getOutputs()));
-    callback(null, {});
-};
 
 const TAGS = { Cluster: "c9", ManagedBy: "test" };
 const GROUP = "urn:pulumi:dev::mesos-cluster::mesos-cluster:nodes:NodeGroup::c9-worker";
@@ -87,11 +79,7 @@ beforeAll(async () => {
     });
 });
 
-const resource = (type: string, name: string) => {
-    const found = built.resources.filter((r) => r.type === type && r.name === name);
-    expect(found, `${type} ${name}`).toHaveLength(1);
-    return found[0]!;
-};
+const resource = (type: string, name: string) => resourceIn(built, type, name);
 const unsecret = (value: any) => (value && typeof value === "object" && "value" in value ? value.value : value);
 
 describe("the master-set guard", () => {
@@ -156,7 +144,7 @@ describe("a NodeGroup, built on its own", () => {
             ["worker-1", "ssh-ed25519 AAAA-worker-1-c9-worker-1-id"],
             ["worker-2", "ssh-ed25519 AAAA-worker-2-c9-worker-2-id"],
         ]);
-        expect(componentOutputs.get("c9-worker")).toEqual({ instanceIds: ["c9-worker-1-id", "c9-worker-2-id"] });
+        expect(componentOutputs.get("mesos-cluster:nodes:NodeGroup::c9-worker")).toEqual({ instanceIds: ["c9-worker-1-id", "c9-worker-2-id"] });
     });
 
     it("refuses a node without rendered user data, naming it", () => {

@@ -1,21 +1,11 @@
-import * as pulumi from "@pulumi/pulumi";
-import { MockMonitor } from "@pulumi/pulumi/runtime/mocks";
 import { beforeAll, describe, expect, it } from "vitest";
 import { evaluateProgram, Evaluation, RegisteredResource } from "../scripts/offline/mockEngine";
 import { clusterRules, PortRule, ruleName } from "../components/security/rules";
+import { componentOutputs } from "./helpers/builtAlone";
 
 // Issue 15: tests written against the mutants StrykerJS left alive in components/security/.
 // ClusterSecurityGroups is built on its own under the mocks (no whole program: ~1 s), with two
 // admin CIDRs, and every expected value is written out here, read off the catalog by hand.
-
-/** The outputs each component registered (registerOutputs), by resource name. */
-const componentOutputs = new Map<string, Record<string, unknown>>();
-// The mocks' own registerResourceOutputs only stores them where nothing reads them, and it fails
-// for a component built outside a stack (its URN has no stack parent in the mocks' table).
-MockMonitor.prototype.registerResourceOutputs = function (this: MockMonitor, req: any, callback: (err: any, res: any) => void) {
-    componentOutputs.set(String(req.getUrn()).split("::").pop()!, pulumi.runtime.deserializeProperties(req.getOutputs()));
-    callback(null, {});
-};
 
 async function groups(vpn: boolean): Promise<Evaluation> {
     return evaluateProgram({
@@ -183,7 +173,7 @@ describe("ClusterSecurityGroups on its own", () => {
     });
 
     it("registers each role's group id as an output", () => {
-        expect(componentOutputs.get("t-sg")).toEqual({
+        expect(componentOutputs.get("mesos-cluster:security:ClusterSecurityGroups::t-sg")).toEqual({
             borderSecurityGroupId: "t-sg-border-id",
             quorumSecurityGroupId: "t-sg-quorum-id",
             masterSecurityGroupId: "t-sg-master-id",
